@@ -1,0 +1,582 @@
+"""Writes: the question bank (admin, importer and generator all come here) and exam attempts."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from notes.models import Certification, Domain, Fact, Service, TaskStatement
+from questions.bank import BankEntry
+from questions.bank_export import bank_entries_for
+from questions.models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    ChoiceSpec,
+    Question,
+    validate_choice_set,
+)
+from questions.scoring import apportion, is_answer_correct, scaled_score
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceData:
+    text: str
+    is_correct: bool
+    rationale: str
+
+
+def _save_with_choices(
+    *,
+    question: Question,
+    choices: Sequence[ChoiceData],
+    services: Iterable[Service] | None,
+    source_facts: Iterable[Fact] | None,
+) -> Question:
+    question.full_clean()
+    validate_choice_set(
+        kind=question.kind,
+        select_count=question.select_count,
+        choices=[ChoiceSpec(c.text, c.is_correct) for c in choices],
+    )
+    question.save()
+    # Update choices in place by position so ids (which learners' answers point to) survive edits.
+    existing = {choice.position: choice for choice in question.choices.all()}
+    for position, data in enumerate(choices, start=1):
+        choice = existing.pop(position, None) or Choice(question=question, position=position)
+        choice.text, choice.is_correct, choice.rationale = (
+            data.text,
+            data.is_correct,
+            data.rationale,
+        )
+        choice.full_clean()
+        choice.save()
+    Choice.objects.filter(pk__in=[choice.pk for choice in existing.values()]).delete()
+    if services is not None:
+        question.services.set(services)
+    if source_facts is not None:
+        question.source_facts.set(source_facts)
+    return question
+
+
+@transaction.atomic
+def question_create(
+    *,
+    choices: Sequence[ChoiceData],
+    services: Iterable[Service] = (),
+    source_facts: Iterable[Fact] = (),
+    **fields: Any,
+) -> Question:
+    """Create a question with its choices; `fields` are Question model fields."""
+    return _save_with_choices(
+        question=Question(**fields), choices=choices, services=services, source_facts=source_facts
+    )
+
+
+@transaction.atomic
+def question_update(
+    *,
+    question: Question,
+    choices: Sequence[ChoiceData] | None = None,
+    services: Iterable[Service] | None = None,
+    source_facts: Iterable[Fact] | None = None,
+    **fields: Any,
+) -> Question:
+    """Change a question's fields and, when given, its choices, services and source facts."""
+    for name, value in fields.items():
+        setattr(question, name, value)
+    if choices is None:
+        choices = [ChoiceData(c.text, c.is_correct, c.rationale) for c in question.choices.all()]
+    return _save_with_choices(
+        question=question, choices=choices, services=services, source_facts=source_facts
+    )
+
+
+INSTRUCTORS_GROUP = "Instructors"
+# What instructors curate: the bank and the knowledge under it. Never users or attempts.
+INSTRUCTOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "notes.domain": ("view", "change"),
+    "notes.taskstatement": ("view", "add", "change"),
+    "notes.service": ("view", "add", "change"),
+    "notes.fact": ("view", "change"),
+    "notes.facttag": ("view", "add", "change", "delete"),
+    "notes.section": ("view",),
+    "notes.notesource": ("view",),
+    "notes.certification": ("view",),
+    "questions.question": ("view", "add", "change", "delete"),
+    "questions.choice": ("view", "add", "change", "delete"),
+}
+
+
+@transaction.atomic
+def instructor_group_ensure() -> Group:
+    """Create the Instructors group or reset it to exactly its intended permissions."""
+    group, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
+    permissions = []
+    for label, actions in INSTRUCTOR_MODEL_PERMISSIONS.items():
+        app_label, model = label.split(".")
+        for action in actions:
+            permissions.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=f"{action}_{model}"
+                )
+            )
+    group.permissions.set(permissions)
+    return group
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("learner", "learner-demo-pass", "learner"),
+    DemoAccount("instructor", "instructor-demo-pass", "instructor"),
+)
+
+
+@transaction.atomic
+def demo_users_ensure() -> tuple[DemoAccount, ...]:
+    """Create (or reset the passwords of) the demo learner and instructor. Development only."""
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("Demo accounts are for development only (DEBUG is off).")
+    user_model = get_user_model()
+    instructors = instructor_group_ensure()
+    for account in DEMO_ACCOUNTS:
+        user, _ = user_model.objects.get_or_create(username=account.username)
+        user.email = f"{account.username}@example.com"
+        user.is_staff = account.role == "instructor"
+        user.set_password(account.password)
+        user.full_clean()
+        user.save()
+        if account.role == "instructor":
+            user.groups.add(instructors)
+    return DEMO_ACCOUNTS
+
+
+@transaction.atomic
+def questions_mark_stale(*, fact_ids: Sequence[int]) -> int:
+    """Questions built on facts that no longer exist need review: mark them stale, keep them
+    (learners' attempts still point at them). Retired questions stay retired."""
+    affected = Question.objects.filter(source_facts__in=fact_ids).values("pk")
+    return (
+        Question.objects.filter(pk__in=affected)
+        .exclude(status__in=[Question.Status.RETIRED, Question.Status.STALE])
+        .update(status=Question.Status.STALE)
+    )
+
+
+# --- Exam attempts -----------------------------------------------------------------------------
+
+
+class AttemptClosed(Exception):
+    """The attempt no longer takes answers (submitted, or its deadline passed)."""
+
+
+class AttemptExpired(AttemptClosed):
+    """The deadline passed: the attempt was submitted automatically, the answer not stored."""
+
+
+class NotEnoughQuestions(Exception):
+    pass
+
+
+def _seen_question_ids(*, learner) -> set[int]:
+    return set(
+        AttemptQuestion.objects.filter(attempt__learner=learner).values_list(
+            "question_id", flat=True
+        )
+    )
+
+
+def _draw(ids: list[int], count: int, *, seen: set[int], rng: random.Random) -> list[int]:
+    """`count` ids, unseen ones first, random within each group."""
+    unseen = [i for i in ids if i not in seen]
+    seen_ids = [i for i in ids if i in seen]
+    rng.shuffle(unseen)
+    rng.shuffle(seen_ids)
+    return (unseen + seen_ids)[:count]
+
+
+def _create_items(*, attempt: Attempt, question_ids: list[int], rng: random.Random) -> None:
+    choice_ids: dict[int, list[int]] = defaultdict(list)
+    for question_id, choice_id in Choice.objects.filter(question_id__in=question_ids).values_list(
+        "question_id", "pk"
+    ):
+        choice_ids[question_id].append(choice_id)
+    items = []
+    for position, question_id in enumerate(question_ids, start=1):
+        order = sorted(choice_ids[question_id])
+        rng.shuffle(order)
+        items.append(
+            AttemptQuestion(
+                attempt=attempt, question_id=question_id, position=position, choice_order=order
+            )
+        )
+    AttemptQuestion.objects.bulk_create(items)
+    attempt.question_count = len(items)
+    attempt.save(update_fields=["question_count"])
+
+
+def _new_attempt(
+    *,
+    learner,
+    certification: Certification,
+    mode: str,
+    minutes: int | None,
+    extra_minutes: int,
+    instant_feedback: bool,
+) -> Attempt:
+    now = timezone.now()
+    deadline = now + timedelta(minutes=minutes + extra_minutes) if minutes else None
+    attempt = Attempt(
+        learner=learner,
+        certification=certification,
+        mode=mode,
+        started_at=now,
+        deadline=deadline,
+        extra_minutes=extra_minutes if minutes else 0,
+        instant_feedback=instant_feedback,
+    )
+    attempt.full_clean()
+    attempt.save()
+    return attempt
+
+
+@transaction.atomic
+def attempt_start_mock(
+    *,
+    learner,
+    certification: Certification,
+    extra_minutes: int = 0,
+    timed: bool = True,
+    seed: int | None = None,
+) -> Attempt:
+    """A full mock exam: the blueprint's question count split across domains by weight."""
+    rng = random.Random(seed)
+    domains = list(certification.domains.all())
+    quota = apportion(certification.question_count, {d.pk: d.weight for d in domains})
+    seen = _seen_question_ids(learner=learner)
+    chosen: list[int] = []
+    for domain in domains:
+        ids = list(Question.objects.published().filter(domain=domain).values_list("pk", flat=True))
+        if len(ids) < quota[domain.pk]:
+            raise NotEnoughQuestions(
+                f"{certification.code} domain {domain.number} has {len(ids)} published "
+                f"questions; a full mock needs {quota[domain.pk]}."
+            )
+        chosen += _draw(ids, quota[domain.pk], seen=seen, rng=rng)
+    rng.shuffle(chosen)
+    attempt = _new_attempt(
+        learner=learner,
+        certification=certification,
+        mode=Attempt.Mode.MOCK,
+        minutes=certification.minutes if timed else None,
+        extra_minutes=extra_minutes,
+        instant_feedback=False,
+    )
+    _create_items(attempt=attempt, question_ids=chosen, rng=rng)
+    return attempt
+
+
+@transaction.atomic
+def attempt_start_practice(
+    *,
+    learner,
+    certification: Certification,
+    domains: Sequence[Domain] = (),
+    question_count: int = 10,
+    minutes: int | None = None,
+    instant_feedback: bool = True,
+    question_ids: Sequence[int] | None = None,
+    seed: int | None = None,
+) -> Attempt:
+    """A practice set from chosen domains (weighted like the blueprint), or from given questions
+    (e.g. "retry my wrong answers")."""
+    rng = random.Random(seed)
+    published = Question.objects.published().filter(certification=certification)
+    if question_ids is not None:
+        chosen = list(published.filter(pk__in=question_ids).values_list("pk", flat=True))
+        rng.shuffle(chosen)
+    else:
+        domains = list(domains) or list(certification.domains.all())
+        quota = apportion(question_count, {d.pk: d.weight for d in domains})
+        seen = _seen_question_ids(learner=learner)
+        chosen = []
+        for domain in domains:
+            ids = list(published.filter(domain=domain).values_list("pk", flat=True))
+            chosen += _draw(ids, quota[domain.pk], seen=seen, rng=rng)
+        rng.shuffle(chosen)
+    if not chosen:
+        raise NotEnoughQuestions("No published questions match this practice set.")
+    attempt = _new_attempt(
+        learner=learner,
+        certification=certification,
+        mode=Attempt.Mode.PRACTICE,
+        minutes=minutes,
+        extra_minutes=0,
+        instant_feedback=instant_feedback,
+    )
+    if domains and question_ids is None:
+        attempt.domains.set(domains)
+    _create_items(attempt=attempt, question_ids=chosen, rng=rng)
+    return attempt
+
+
+def _ensure_open(attempt: Attempt, *, now) -> None:
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AttemptClosed("This attempt has been submitted; answers can no longer change.")
+    if attempt.deadline and now >= attempt.deadline:
+        raise AttemptExpired(
+            "Time is up: the exam was submitted automatically at its deadline. "
+            "This answer was not saved."
+        )
+
+
+def _submitting_when_expired(change):
+    """Run a change to an attempt in its own transaction; when the deadline has passed, the
+    change is rolled back and the attempt is submitted in a second transaction that commits."""
+
+    def wrapper(*, attempt: Attempt, now=None, **kwargs):
+        now = now or timezone.now()
+        try:
+            return change(attempt=attempt, now=now, **kwargs)
+        except AttemptExpired:
+            attempt_submit(attempt=attempt, auto=True, now=now)
+            raise
+
+    wrapper.__doc__ = change.__doc__
+    wrapper.__name__ = change.__name__
+    return wrapper
+
+
+@_submitting_when_expired
+@transaction.atomic
+def attempt_answer(
+    *, attempt: Attempt, position: int, choice_ids: Sequence[int], now=None
+) -> AttemptQuestion:
+    """Store the learner's choice for one question the moment it is made."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    _ensure_open(attempt, now=now)
+    item = attempt.items.select_related("question").get(position=position)
+    chosen = list(dict.fromkeys(int(c) for c in choice_ids))
+    if not set(chosen) <= set(item.choice_order):
+        raise ValidationError("That option does not belong to this question.", code="choice")
+    if item.question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+        raise ValidationError("Choose one option.", code="count")
+    if len(chosen) > item.question.select_count:
+        raise ValidationError(
+            f"Choose {item.question.select_count} options, not {len(chosen)}.", code="count"
+        )
+    item.selected = chosen
+    item.answered_at = now if chosen else None
+    item.save(update_fields=["selected", "answered_at"])
+    attempt.current_position = position
+    attempt.save(update_fields=["current_position"])
+    return item
+
+
+@_submitting_when_expired
+@transaction.atomic
+def attempt_flag(*, attempt: Attempt, position: int, flagged: bool, now=None) -> AttemptQuestion:
+    """Mark a question for review (or unmark it)."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    _ensure_open(attempt, now=now)
+    item = attempt.items.get(position=position)
+    item.flagged = flagged
+    item.save(update_fields=["flagged"])
+    return item
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt:
+    """Score every question (unanswered is wrong, multiple response all-or-nothing) and close."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("certification").get(pk=attempt.pk)
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return attempt
+    items = list(attempt.items.all())
+    correct_by_question: dict[int, set[int]] = defaultdict(set)
+    for question_id, choice_id in Choice.objects.filter(
+        question_id__in=[i.question_id for i in items], is_correct=True
+    ).values_list("question_id", "pk"):
+        correct_by_question[question_id].add(choice_id)
+    for item in items:
+        item.is_correct = is_answer_correct(
+            selected=item.selected, correct=correct_by_question[item.question_id]
+        )
+    AttemptQuestion.objects.bulk_update(items, ["is_correct"])
+    certification = attempt.certification
+    attempt.correct_count = sum(item.is_correct for item in items)
+    attempt.percent = 100 * attempt.correct_count / len(items) if items else 0.0
+    attempt.scaled_score = scaled_score(
+        percent=attempt.percent,
+        score_min=certification.score_min,
+        score_max=certification.score_max,
+        passing_score=certification.passing_score,
+    )
+    attempt.passed = attempt.scaled_score >= certification.passing_score
+    attempt.status = Attempt.Status.SUBMITTED
+    # An auto-submitted attempt ends at its deadline, however late the request that noticed.
+    attempt.submitted_at = min(now, attempt.deadline) if auto and attempt.deadline else now
+    attempt.auto_submitted = auto
+    attempt.full_clean()
+    attempt.save()
+    return attempt
+
+
+def attempts_close_expired(*, now=None) -> int:
+    """Submit every attempt whose deadline has passed (run by `close_expired_attempts`)."""
+    now = now or timezone.now()
+    closed = 0
+    for attempt in Attempt.objects.expired(now).only("pk"):
+        attempt_submit(attempt=attempt, auto=True, now=now)
+        closed += 1
+    return closed
+
+
+# --- Question bank import ----------------------------------------------------------------------
+
+
+@dataclass
+class BankImportReport:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _ResolvedEntry:
+    entry: BankEntry
+    fields: dict[str, Any]
+    choices: list[ChoiceData]
+    services: list[Service]
+    facts: list[Fact]
+
+
+def _resolve_bank_entries(
+    entries: Sequence[BankEntry], report: BankImportReport
+) -> list[_ResolvedEntry]:
+    certifications = {c.code: c for c in Certification.objects.all()}
+    domains = {
+        (d.certification.code, d.number): d for d in Domain.objects.select_related("certification")
+    }
+    statements = {
+        (t.domain.certification.code, t.code): t
+        for t in TaskStatement.objects.select_related("domain__certification")
+    }
+    services = {s.short_name: s for s in Service.objects.all()}
+    hashes = {source.fact for entry in entries for source in entry.sources}
+    facts = {f.content_hash: f for f in Fact.objects.filter(content_hash__in=hashes)}
+    resolved = []
+    for entry in entries:
+        problems = []
+        certification = certifications.get(entry.certification)
+        domain = domains.get((entry.certification, entry.domain))
+        statement = statements.get((entry.certification, entry.task_statement))
+        if certification is None:
+            problems.append(f"unknown certification {entry.certification!r}")
+        elif domain is None:
+            problems.append(f"{entry.certification} has no domain {entry.domain}")
+        if entry.task_statement and statement is None:
+            problems.append(f"unknown task statement {entry.task_statement!r}")
+        unknown_services = [s for s in entry.services if s not in services]
+        if unknown_services:
+            problems.append(f"unknown service(s): {', '.join(unknown_services)}")
+        fields = {
+            "key": entry.key,
+            "certification": certification,
+            "domain": domain,
+            "task_statement": statement,
+            "kind": entry.kind,
+            "select_count": entry.select,
+            "stem": entry.stem,
+            "explanation": entry.explanation,
+            "template": entry.template,
+            "origin": entry.origin,
+            "status": entry.status,
+        }
+        choices = [ChoiceData(c.text, c.correct, c.rationale) for c in entry.choices]
+        if not problems:
+            candidate = Question(**fields)
+            try:
+                candidate.full_clean(exclude=["key"] if entry.key else None, validate_unique=False)
+                validate_choice_set(
+                    kind=entry.kind,
+                    select_count=entry.select,
+                    choices=[ChoiceSpec(c.text, c.is_correct) for c in choices],
+                )
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        if problems:
+            report.errors.append(f"{entry.key}: {'; '.join(problems)}")
+            continue
+        missing = [s.fact[:12] for s in entry.sources if s.fact not in facts]
+        if missing:
+            report.warnings.append(
+                f"{entry.key}: source fact(s) {', '.join(missing)} not ingested; "
+                "run ingest_notes to link them"
+            )
+        resolved.append(
+            _ResolvedEntry(
+                entry=entry,
+                fields=fields,
+                choices=choices,
+                services=[services[s] for s in entry.services],
+                facts=[facts[s.fact] for s in entry.sources if s.fact in facts],
+            )
+        )
+    return resolved
+
+
+@transaction.atomic
+def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankImportReport:
+    """Create or update questions from bank entries, matched by key. All or nothing: if any
+    entry is invalid, nothing is written and every problem is reported with its key."""
+    report = BankImportReport()
+    resolved = _resolve_bank_entries(entries, report)
+    if report.errors:
+        return report
+    existing = {q.key: q for q in Question.objects.filter(key__in=[r.entry.key for r in resolved])}
+    current = {e.key: e for e in bank_entries_for(list(existing.values()))}
+    for item in resolved:
+        question = existing.get(item.entry.key)
+        if question is None:
+            question_create(
+                choices=item.choices, services=item.services, source_facts=item.facts, **item.fields
+            )
+            report.created.append(item.entry.key)
+        elif current[item.entry.key] == item.entry:
+            report.unchanged.append(item.entry.key)
+        else:
+            fields = {k: v for k, v in item.fields.items() if k != "key"}
+            question_update(
+                question=question,
+                choices=item.choices,
+                services=item.services,
+                source_facts=item.facts,
+                **fields,
+            )
+            report.changed.append(item.entry.key)
+    if dry_run:
+        transaction.set_rollback(True)
+    else:
+        report.written = True
+    return report
