@@ -26,11 +26,16 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Migrate and load the blueprints, the service catalog and the question bank (idempotent).
+NOTES_DIR ?= ../shared/notes
+
+# Migrate; load the blueprints and service catalog; ingest the study notes the bank cites
+# (unchanged files are skipped); load the question bank. Every step is idempotent.
 db: setup
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_catalog
-	@if [ -f fixtures/question_bank.yaml ] && $(PY) manage.py help import_bank >/dev/null 2>&1; then \
+	@if [ -d "$(NOTES_DIR)" ]; then $(PY) manage.py ingest_notes "$(NOTES_DIR)"; \
+	  else echo "No notes at $(NOTES_DIR): questions will load without their source sections."; fi
+	@if [ -f fixtures/question_bank.yaml ]; then \
 	  $(PY) manage.py import_bank fixtures/question_bank.yaml; fi
 
 run: db

@@ -38,7 +38,8 @@ Matching rules (`find`, `primary`)
 - **AWS / Amazon.** "AWS" or "Amazon" in front of any term is optional, becomes part of the match
   and lifts the case rules ("AWS config" is AWS Config). A term *written* with the prefix in the
   catalog ("AWS RAM", "Amazon Connect", "AWS SSO") needs it in the text: that is how a bare word
-  that means something else ("RAM" memory, "OpenID Connect", generic "SSO") stays unlinked.
+  that means something else ("RAM" memory, "OpenID Connect", generic "SSO") stays unlinked. Such a
+  term ignores case unless it is an acronym ("AWS backup" matches, "aws ram" does not).
 - **Overlaps.** Leftmost match first and, at one position, the longest: "S3 Glacier Deep Archive"
   beats "S3 Glacier" beats "S3"; "Kinesis Data Streams" beats "Kinesis". Matches never overlap.
 - **Clashes.** When two entries claim one key, a short name beats a name, a name an alias, an
@@ -191,9 +192,9 @@ def _case_rule(term: str) -> _Case:
     if any(c.isupper() for c in letters) and not any(c.islower() for c in letters):
         return _Case.CAPITALS
     words = [word.casefold() for word in _WORD_RE.findall(term)]
-    if words and words[0] in PREFIX_WORDS:
-        words = words[1:]
-    if words and all(word in ENGLISH_WORDS for word in words):
+    if words[0] in PREFIX_WORDS:
+        return _Case.ANY  # "AWS Backup": the prefix already says it is the service
+    if all(word in ENGLISH_WORDS for word in words):
         return _Case.PROPER_NOUN
     return _Case.ANY
 
