@@ -322,7 +322,13 @@ def _attach_unit(text: str, masked: str, raw: _RawQuantity, *, is_word: bool) ->
     token = unit.group(kind).strip().lower()
     if kind == "time" and token in {"s", "h"} and unit.group(0).startswith(" "):
         return  # "5 s" / "2 h" are too ambiguous once separated by a space
-    if kind == "decimal" and token == "b" and not _BYTE_B_RE.match(text, raw.end):
+    spelled_bytes = unit.group(0).strip().lower().startswith("byte")
+    if (
+        kind == "decimal"
+        and token == "b"
+        and not spelled_bytes
+        and not _BYTE_B_RE.match(text, raw.end)
+    ):
         return  # a lone "B" after a number is "bytes" only when written as a unit ("512 B")
     multiplier: float
     family: str

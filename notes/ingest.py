@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notes.blocks import FactDraft, ParsedSection
-from notes.extract import extract_facts
+from notes.extract import extract_facts, statement_hash
 from notes.linking import ServiceMatcher
 from notes.readers import NoteFormatError, read_glossary_tsv, read_markdown
 from notes.tagging import Tag, tag_fact
@@ -98,12 +98,6 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fact_hash(service: str | None, statement: str) -> str:
-    """Identity of a fact across re-ingestion: its subject and normalised statement, not lines."""
-    normalised = " ".join(statement.casefold().split())
-    return hashlib.sha256(f"{service or ''}\x1f{normalised}".encode()).hexdigest()
-
-
 def prepare_note_file(
     path: Path, *, data: bytes, matcher: ServiceMatcher, categories: dict[str, str]
 ) -> PreparedFile:
@@ -146,6 +140,6 @@ def _prepare_facts(
                 draft=draft,
                 section_index=index,
                 service=service,
-                content_hash=fact_hash(service, draft.statement),
+                content_hash=statement_hash(service, draft.statement),
                 tags=tags,
             )

@@ -141,6 +141,7 @@ def by_kind(facts: list[tuple[FactDraft, str | None]], kind: str) -> list[FactDr
         ("volumes up to 16 TiB", "16 TiB", 16 * 2**40, "bytes"),
         ("grows in increments of 10 gb", "10 gb", 10 * 10**9, "bytes"),
         ("256 megabytes of memory", "256 megabytes", 256 * 10**6, "bytes"),
+        ("the first 5120 bytes of the response", "5120 bytes", 5120, "bytes"),
         # durations become seconds
         ("a latency of 300 ms", "300 ms", 0.3, "seconds"),
         ("Timeout is 15 minutes", "15 minutes", 900, "seconds"),
@@ -843,14 +844,21 @@ def real_sections(matcher) -> dict[str, list[ParsedSection]]:
     return sections
 
 
+# CPU seconds of the first (cold-cache) extraction of all notes, measured by `real_facts`.
+FIRST_RUN_CPU_SECONDS: list[float] = []
+
+
 @pytest.fixture(scope="module")
 def real_facts(matcher, real_sections) -> list[RealFact]:
-    return [
+    started = time.process_time()
+    facts = [
         RealFact(name, section, draft, service)
         for name, sections in real_sections.items()
         for section in sections
         for draft, service in extract_facts(section, resolver=matcher)
     ]
+    FIRST_RUN_CPU_SECONDS.append(time.process_time() - started)
+    return facts
 
 
 @pytest.fixture(scope="module")
@@ -965,17 +973,13 @@ def test_real_notes_subject_or_value_is_on_the_cited_lines(
 def test_real_notes_extraction_is_fast_and_deterministic(
     matcher, real_sections: dict[str, list[ParsedSection]], real_facts: list[RealFact]
 ) -> None:
-    """All five files in under two seconds of CPU time (other processes do not count; best of
-    two runs), and the same drafts, in the same order, every time."""
-    timings = []
-    for _ in range(2):
-        started = time.process_time()
-        again = [
-            draft
-            for sections in real_sections.values()
-            for section in sections
-            for draft, _ in extract_facts(section, resolver=matcher)
-        ]
-        timings.append(time.process_time() - started)
-        assert again == [fact.draft for fact in real_facts]
-    assert min(timings) < MAX_SECONDS
+    """All five files in under two seconds of CPU time (other processes on the machine do not
+    count), and the same drafts, in the same order, on a second run."""
+    assert FIRST_RUN_CPU_SECONDS[0] < MAX_SECONDS
+    again = [
+        draft
+        for sections in real_sections.values()
+        for section in sections
+        for draft, _ in extract_facts(section, resolver=matcher)
+    ]
+    assert again == [fact.draft for fact in real_facts]
