@@ -335,6 +335,12 @@ class Fact(models.Model):
     conflicts_with = models.ManyToManyField(
         "self", symmetrical=True, blank=True, help_text="Facts that state another value."
     )
+    resolution = models.CharField(
+        max_length=10,
+        choices=[("", "Unresolved"), ("kept", "Kept (correct)"), ("rejected", "Rejected (wrong)")],
+        blank=True,
+        help_text="An instructor's verdict on a conflicting fact; survives re-ingestion.",
+    )
     task_statements = models.ManyToManyField(
         TaskStatement, through="FactTag", related_name="facts", blank=True
     )

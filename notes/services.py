@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from notes.conflicts import Conflict, FactRecord, find_conflicts
+from notes.errata import SubjectIndex, load_errata, match_erratum
 from notes.ingest import (
     NoteFileError,
     PreparedFile,
@@ -24,6 +26,7 @@ from notes.ingest import (
 from notes.models import (
     Certification,
     Domain,
+    Erratum,
     Fact,
     FactTag,
     NoteSource,
@@ -31,7 +34,12 @@ from notes.models import (
     Service,
     TaskStatement,
 )
-from notes.selectors import service_matcher_from_catalog, task_statement_ids
+from notes.selectors import (
+    catalog_entries,
+    erratum_spec,
+    service_matcher_from_catalog,
+    task_statement_ids,
+)
 from notes.signals import facts_removed
 
 
@@ -279,6 +287,7 @@ def note_file_ingest(
 class IngestSummary:
     files: list[FileIngestReport] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    trust: TrustReport | None = None  # set when any file changed
 
     @property
     def failed(self) -> bool:
@@ -328,4 +337,152 @@ def notes_ingest(
         summary.files.append(report)
         if on_file:
             on_file(report)
+    if any(report.outcome in {"created", "updated"} for report in summary.files):
+        # Conflicts span files, so they are recomputed once all files are in.
+        summary.trust = facts_trust_refresh()
     return summary
+
+
+# --- Trust: errata and conflicts ---------------------------------------------------------------
+
+
+@transaction.atomic
+def errata_load(*, path: Path) -> LoadReport:
+    """Create or update errata from YAML (instructors' own admin entries are left alone)."""
+    report = LoadReport()
+    services = {s.short_name: s for s in Service.objects.all()}
+    try:
+        specs = load_errata(path, known_subjects=services.keys())
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    for spec in specs:
+        _upsert(
+            Erratum,
+            lookup={"key": spec.key},
+            values={
+                "subject": services.get(spec.subject) if spec.subject else None,
+                "attribute": spec.attribute,
+                "pattern": spec.pattern.pattern,
+                "change": spec.change,
+                "outdated_value": spec.outdated_value,
+                "current_value": spec.current_value,
+                "reason": spec.reason,
+                "checked_on": spec.checked_on,
+            },
+            report=report,
+        )
+    return report
+
+
+@dataclass
+class TrustReport:
+    conflicts: list[Conflict] = field(default_factory=list)
+    outdated: int = 0
+    open_conflicts: int = 0  # facts withheld because neither side of a conflict is ruled on
+    errata_applied: int = 0
+    changed: int = 0
+
+
+@transaction.atomic
+def facts_trust_refresh() -> TrustReport:
+    """Recompute every fact's status: `outdated` where an erratum matches (or an instructor
+    rejected it), `conflict` where it contradicts another fact nobody has ruled on, else
+    `active`. Runs after ingestion and after errata or verdicts change."""
+    facts = list(
+        Fact.objects.select_related("subject", "section__source").only(
+            "pk", "kind", "statement", "value", "value_number", "unit", "concept", "line_start",
+            "status", "erratum_id", "resolution", "subject__short_name", "section__source__name",
+        )
+    )  # fmt: skip
+    records = {
+        fact.pk: FactRecord(
+            id=fact.pk,
+            subject=fact.subject.short_name if fact.subject else None,
+            concept=fact.concept,
+            kind=fact.kind,
+            statement=fact.statement,
+            value=fact.value,
+            value_number=fact.value_number,
+            unit=fact.unit,
+            source=fact.section.source.name,
+            line_start=fact.line_start,
+        )
+        for fact in facts
+    }
+    entries = catalog_entries()
+    subjects = SubjectIndex.from_catalog(entries)
+    errata = [(row, erratum_spec(row)) for row in Erratum.objects.select_related("subject")]
+    specs = [spec for _, spec in errata]
+    row_by_key = {row.key: row for row, _ in errata}
+    matched: dict[int, Erratum] = {}
+    for fact in facts:
+        spec = match_erratum(records[fact.pk], specs, subjects=subjects)
+        if spec is not None:
+            matched[fact.pk] = row_by_key[spec.key]
+    # Every contradiction is linked, so instructors see both sides; it only withholds facts
+    # while neither side is known to be outdated (an erratum or a verdict explains it).
+    conflicts = find_conflicts(records.values(), catalog=entries)
+    outdated = set(matched) | {fact.pk for fact in facts if fact.resolution == "rejected"}
+    open_conflict: set[int] = set()
+    for conflict in conflicts:
+        if conflict.first not in outdated and conflict.second not in outdated:
+            open_conflict |= {conflict.first, conflict.second}
+
+    report = TrustReport(conflicts=conflicts, errata_applied=len(set(matched.values())))
+    changed = []
+    for fact in facts:
+        erratum = matched.get(fact.pk)
+        if fact.pk in outdated:
+            status = Fact.Status.OUTDATED
+        elif fact.pk in open_conflict and fact.resolution != "kept":
+            status = Fact.Status.CONFLICT
+        else:
+            status = Fact.Status.ACTIVE
+        erratum_id = erratum.pk if erratum else None
+        if (fact.status, fact.erratum_id) != (status, erratum_id):
+            fact.status, fact.erratum_id = status, erratum_id
+            changed.append(fact)
+        report.outdated += status == Fact.Status.OUTDATED
+        report.open_conflicts += status == Fact.Status.CONFLICT
+    Fact.objects.bulk_update(changed, ["status", "erratum"], batch_size=500)
+    report.changed = len(changed)
+
+    links = Fact.conflicts_with.through
+    links.objects.all().delete()
+    links.objects.bulk_create(
+        [
+            links(from_fact_id=a, to_fact_id=b)
+            for conflict in conflicts
+            for a, b in ((conflict.first, conflict.second), (conflict.second, conflict.first))
+        ],
+        batch_size=1000,
+    )
+    return report
+
+
+@transaction.atomic
+def fact_resolve_conflict(*, fact: Fact) -> TrustReport:
+    """An instructor rules that `fact` is right: it is kept, the facts it conflicts with are
+    rejected (they become outdated), and statuses are recomputed."""
+    others = list(fact.conflicts_with.all())
+    fact.resolution = "kept"
+    fact.full_clean(exclude=["section", "subject", "erratum"])
+    fact.save(update_fields=["resolution"])
+    Fact.objects.filter(pk__in=[o.pk for o in others]).update(resolution="rejected")
+    return facts_trust_refresh()
+
+
+@transaction.atomic
+def fact_reject(*, fact: Fact) -> TrustReport:
+    """An instructor rules that `fact` is wrong: it becomes outdated and is never keyed."""
+    fact.resolution = "rejected"
+    fact.save(update_fields=["resolution"])
+    return facts_trust_refresh()
+
+
+@transaction.atomic
+def erratum_save(*, erratum: Erratum) -> TrustReport:
+    """Create or change an erratum and re-check every fact against the errata."""
+    erratum.full_clean()
+    erratum.save()
+    return facts_trust_refresh()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -811,7 +810,6 @@ MIN_FACTS_PER_FILE = {
     "sap-professional-notes.md": 1852,
 }
 MIN_SERVICE_SHARE = 0.94
-MAX_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -844,20 +842,16 @@ def real_sections(matcher) -> dict[str, list[ParsedSection]]:
     return sections
 
 
-# CPU seconds of the first (cold-cache) extraction of all notes, measured by `real_facts`.
-FIRST_RUN_CPU_SECONDS: list[float] = []
 
 
 @pytest.fixture(scope="module")
 def real_facts(matcher, real_sections) -> list[RealFact]:
-    started = time.process_time()
     facts = [
         RealFact(name, section, draft, service)
         for name, sections in real_sections.items()
         for section in sections
         for draft, service in extract_facts(section, resolver=matcher)
     ]
-    FIRST_RUN_CPU_SECONDS.append(time.process_time() - started)
     return facts
 
 
@@ -970,12 +964,11 @@ def test_real_notes_subject_or_value_is_on_the_cited_lines(
     assert not misses, misses[:5]
 
 
-def test_real_notes_extraction_is_fast_and_deterministic(
+def test_real_notes_extraction_is_deterministic(
     matcher, real_sections: dict[str, list[ParsedSection]], real_facts: list[RealFact]
 ) -> None:
-    """All five files in under two seconds of CPU time (other processes on the machine do not
-    count), and the same drafts, in the same order, on a second run."""
-    assert FIRST_RUN_CPU_SECONDS[0] < MAX_SECONDS
+    """The same drafts, in the same order, on a second run. (Speed is measured by
+    bench/ingest, never by a timed test.)"""
     again = [
         draft
         for sections in real_sections.values()

@@ -83,6 +83,13 @@ class Command(BaseCommand):
                 f"  {sum(f.sections for f in files)} sections, {facts} new or changed facts "
                 f"({linked / facts:.1%} linked to a service), {warnings} warnings"
             )
+            if summary.trust:
+                self.stdout.write(
+                    f"  trust: {summary.trust.outdated} facts outdated "
+                    f"({summary.trust.errata_applied} errata applied), "
+                    f"{len(summary.trust.conflicts)} conflicts "
+                    f"({summary.trust.open_conflicts} facts withheld until resolved)"
+                )
             self.stdout.write(
                 "  by kind: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from notes.services import blueprint_load, service_catalog_load
+from notes.models import Fact
+from notes.services import blueprint_load, errata_load, facts_trust_refresh, service_catalog_load
 
 
 class DryRunRollback(Exception):
@@ -12,8 +13,9 @@ class DryRunRollback(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Create or update the exam blueprints (fixtures/certifications.yaml) and the AWS service "
-        "catalog (fixtures/services.yaml). Safe to run again: unchanged rows are left alone."
+        "Create or update the exam blueprints (fixtures/certifications.yaml), the AWS service "
+        "catalog (fixtures/services.yaml) and the errata (fixtures/errata.yaml), then re-check "
+        "ingested facts against the errata. Safe to run again: unchanged rows are left alone."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +30,7 @@ class Command(BaseCommand):
                 for label, loader, path in (
                     ("Blueprints", blueprint_load, fixtures / "certifications.yaml"),
                     ("Services", service_catalog_load, fixtures / "services.yaml"),
+                    ("Errata", errata_load, fixtures / "errata.yaml"),
                 ):
                     report = loader(path=path)
                     self.stdout.write(
@@ -35,6 +38,12 @@ class Command(BaseCommand):
                             f"{label}: {report.created} created, {report.updated} updated, "
                             f"{report.unchanged} unchanged ({path.name})"
                         )
+                    )
+                if Fact.objects.exists():
+                    trust = facts_trust_refresh()
+                    self.stdout.write(
+                        f"Facts: {trust.outdated} outdated, {len(trust.conflicts)} conflicts, "
+                        f"{trust.open_conflicts} withheld ({trust.changed} changed status)"
                     )
                 if dry_run:
                     raise DryRunRollback
