@@ -580,3 +580,115 @@ def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankI
     else:
         report.written = True
     return report
+
+
+# --- Generation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GenerationReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    entries: list[BankEntry] = field(default_factory=list)
+
+
+def draft_to_entry(draft, *, status: str, facts_by_hash: dict[str, Fact]) -> BankEntry:
+    from questions.bank import BankChoice, BankSource
+
+    return BankEntry(
+        key=draft.key,
+        certification=draft.certification,
+        domain=draft.domain,
+        task_statement=draft.task_statement,
+        services=tuple(sorted(draft.services)),
+        kind=draft.kind,
+        select=draft.select,
+        template=draft.template,
+        origin=Question.Origin.GENERATED,
+        status=status,
+        stem=draft.stem,
+        choices=tuple(BankChoice(c.text, c.correct, c.rationale) for c in draft.choices),
+        explanation=draft.explanation,
+        sources=tuple(
+            BankSource(
+                file=facts_by_hash[h].section.source.name,
+                heading=facts_by_hash[h].section.heading,
+                lines=(facts_by_hash[h].line_start, facts_by_hash[h].line_end),
+                fact=h,
+            )
+            for h in sorted(draft.source_hashes)
+            if h in facts_by_hash
+        ),
+    )
+
+
+@transaction.atomic
+def bank_generate(
+    *,
+    certification: str | None = None,
+    service: str | None = None,
+    seed: int | None = None,
+    dry_run: bool = False,
+) -> GenerationReport:
+    """Generate questions from the fact base and bring the bank in line with them.
+
+    New questions are published; a regenerated question keeps its key (and so learners'
+    history) and an instructor's draft/retired status; generated questions that are no longer
+    produced become stale, never deleted. Authored questions are not touched.
+    """
+    from questions.bank_export import generation_inputs
+    from questions.generation import DEFAULT_SEED, generate
+
+    facts, services, blueprints = generation_inputs()
+    result = generate(
+        facts,
+        services,
+        blueprints=blueprints,
+        seed=DEFAULT_SEED if seed is None else seed,
+        certification=certification,
+        service=service,
+    )
+    report = GenerationReport(rejected=dict(sorted(result.rejected.items())))
+    hashes = {h for draft in result.questions for h in draft.source_hashes}
+    facts_by_hash = {
+        f.content_hash: f
+        for f in Fact.objects.filter(content_hash__in=hashes).select_related("section__source")
+    }
+    existing_status = dict(
+        Question.objects.filter(key__in=[d.key for d in result.questions]).values_list(
+            "key", "status"
+        )
+    )
+    keep = {Question.Status.DRAFT, Question.Status.RETIRED}
+    entries = [
+        draft_to_entry(
+            draft,
+            status=existing_status[draft.key]
+            if existing_status.get(draft.key) in keep
+            else Question.Status.PUBLISHED,
+            facts_by_hash=facts_by_hash,
+        )
+        for draft in result.questions
+    ]
+    imported = bank_import(entries=entries)
+    if imported.errors:
+        raise ValidationError(imported.errors)
+    report.created, report.updated = len(imported.created), len(imported.changed)
+    report.unchanged = len(imported.unchanged)
+    in_scope = Question.objects.filter(origin=Question.Origin.GENERATED)
+    if certification:
+        in_scope = in_scope.filter(certification__code=certification)
+    if service:
+        in_scope = in_scope.filter(services__short_name=service)
+    report.stale = (
+        in_scope.exclude(key__in=[e.key for e in entries])
+        .exclude(status__in=[Question.Status.STALE, Question.Status.RETIRED])
+        .update(status=Question.Status.STALE)
+    )
+    report.entries = entries
+    if dry_run:
+        transaction.set_rollback(True)
+    return report
