@@ -517,7 +517,11 @@ def _resolve_bank_entries(
         if not problems:
             candidate = Question(**fields)
             try:
-                candidate.full_clean(exclude=["key"] if entry.key else None, validate_unique=False)
+                # Related rows were just looked up: skip their per-row existence queries. The
+                # key's uniqueness is decided by bank_import (new keys create, known ones update).
+                candidate.full_clean(
+                    exclude=["certification", "domain", "task_statement"], validate_unique=False
+                )
                 validate_choice_set(
                     kind=entry.kind,
                     select_count=entry.select,
@@ -546,6 +550,45 @@ def _resolve_bank_entries(
     return resolved
 
 
+def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> None:
+    """Create many new questions in a handful of queries. Each was validated whole (fields and
+    choice set) by `_resolve_bank_entries`, and its key checked to be new, before this runs."""
+    questions = [Question(**item.fields) for item in items]
+    Question.objects.bulk_create(questions, batch_size=500)
+    Choice.objects.bulk_create(
+        [
+            Choice(
+                question=question,
+                position=position,
+                text=choice.text,
+                is_correct=choice.is_correct,
+                rationale=choice.rationale,
+            )
+            for question, item in zip(questions, items, strict=True)
+            for position, choice in enumerate(item.choices, start=1)
+        ],
+        batch_size=1000,
+    )
+    service_links = Question.services.through
+    service_links.objects.bulk_create(
+        [
+            service_links(question=question, service=service)
+            for question, item in zip(questions, items, strict=True)
+            for service in dict.fromkeys(item.services)
+        ],
+        batch_size=1000,
+    )
+    fact_links = Question.source_facts.through
+    fact_links.objects.bulk_create(
+        [
+            fact_links(question=question, fact=fact)
+            for question, item in zip(questions, items, strict=True)
+            for fact in dict.fromkeys(item.facts)
+        ],
+        batch_size=1000,
+    )
+
+
 @transaction.atomic
 def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankImportReport:
     """Create or update questions from bank entries, matched by key. All or nothing: if any
@@ -556,14 +599,14 @@ def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankI
         return report
     existing = {q.key: q for q in Question.objects.filter(key__in=[r.entry.key for r in resolved])}
     current = {e.key: e for e in bank_entries_for(list(existing.values()))}
+    new = [item for item in resolved if item.entry.key not in existing]
+    _questions_bulk_create(new)
+    report.created = [item.entry.key for item in new]
     for item in resolved:
         question = existing.get(item.entry.key)
         if question is None:
-            question_create(
-                choices=item.choices, services=item.services, source_facts=item.facts, **item.fields
-            )
-            report.created.append(item.entry.key)
-        elif current[item.entry.key] == item.entry:
+            continue
+        if current[item.entry.key] == item.entry:
             report.unchanged.append(item.entry.key)
         else:
             fields = {k: v for k, v in item.fields.items() if k != "key"}
