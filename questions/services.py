@@ -569,24 +569,18 @@ def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> None:
         ],
         batch_size=1000,
     )
-    service_links = Question.services.through
-    service_links.objects.bulk_create(
-        [
-            service_links(question=question, service=service)
-            for question, item in zip(questions, items, strict=True)
-            for service in dict.fromkeys(item.services)
-        ],
-        batch_size=1000,
-    )
-    fact_links = Question.source_facts.through
-    fact_links.objects.bulk_create(
-        [
-            fact_links(question=question, fact=fact)
-            for question, item in zip(questions, items, strict=True)
-            for fact in dict.fromkeys(item.facts)
-        ],
-        batch_size=1000,
-    )
+    for relation, target, related in (
+        (Question.services, "service", lambda item: item.services),
+        (Question.source_facts, "fact", lambda item: item.facts),
+    ):
+        relation.through.objects.bulk_create(
+            [
+                relation.through(question=question, **{target: row})
+                for question, item in zip(questions, items, strict=True)
+                for row in dict.fromkeys(related(item))
+            ],
+            batch_size=1000,
+        )
 
 
 @transaction.atomic
