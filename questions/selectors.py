@@ -425,9 +425,7 @@ def dashboard_for_learner(user, *, now: datetime | None = None) -> Dashboard:
     return Dashboard(
         certifications=certifications_for_practice(),
         in_progress=[
-            AttemptSummary(
-                attempt=a, answered=a.answered, expired=attempt_is_expired(a, now=now)
-            )
+            AttemptSummary(attempt=a, answered=a.answered, expired=attempt_is_expired(a, now=now))
             for a in running
         ],
         past=past[:PAST_ATTEMPTS_SHOWN],
@@ -539,9 +537,7 @@ def attempt_report(attempt: Attempt) -> AttemptReport:
         flagged += is_flagged
         domains.setdefault(str(d_num), _Tally(d_name)).add(correct)
         key = ts_code or "—"
-        statements.setdefault(key, _Tally(ts_text or "Not mapped to a task statement")).add(
-            correct
-        )
+        statements.setdefault(key, _Tally(ts_text or "Not mapped to a task statement")).add(correct)
     services: dict[str, _Tally] = {}
     links = Question.services.through.objects.filter(question_id__in=by_question).values_list(
         "question_id", "service__short_name", "service__name"
@@ -560,16 +556,15 @@ def attempt_report(attempt: Attempt) -> AttemptReport:
         ]
     )
     if attempt.pk not in {row[0] for row in history_rows}:
-        history_rows = history_rows[: HISTORY_LENGTH - 1] + [
-            (
-                attempt.pk,
-                attempt.submitted_at,
-                attempt.mode,
-                attempt.scaled_score,
-                attempt.percent,
-                attempt.passed,
-            )
-        ]
+        this = (
+            attempt.pk,
+            attempt.submitted_at,
+            attempt.mode,
+            attempt.scaled_score,
+            attempt.percent,
+            attempt.passed,
+        )
+        history_rows = [*history_rows[: HISTORY_LENGTH - 1], this]
     modes = dict(Attempt.Mode.choices)
     history = [
         HistoryPoint(

@@ -729,3 +729,16 @@ def bank_generate(
     if dry_run:
         transaction.set_rollback(True)
     return report
+
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def learner_sign_up(*, username: str, email: str, password: str):
+    """Create a learner account (no staff rights). The form has validated the password."""
+    user = get_user_model()(username=username, email=email)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
