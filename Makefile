@@ -5,7 +5,7 @@ HOST_PORT ?= 127.0.0.1:8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := examsite.settings
 
-.PHONY: run test lint format setup db chromium bench clean
+.PHONY: run test lint format setup db chromium bench bank clean
 
 # Pick the newest Python >= 3.12 on the machine (pyenv installs count too).
 $(VENV)/.installed: pyproject.toml
@@ -52,6 +52,17 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	  else echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
+
+# Regenerate fixtures/question_bank.yaml exactly as the tests check it: a scratch database,
+# the catalog, the notes, then the generator (its fixed seed makes the file reproducible).
+bank: setup
+	rm -f var/bank.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bank.sqlite3 sh -c '\
+	  $(PY) manage.py migrate --no-input -v 0 && \
+	  $(PY) manage.py load_catalog && \
+	  $(PY) manage.py ingest_notes "$(NOTES_DIR)" && \
+	  $(PY) manage.py generate_questions --write-bank'
+	rm -f var/bank.sqlite3
 
 lint: setup
 	$(VENV)/bin/ruff check .

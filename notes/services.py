@@ -40,7 +40,7 @@ from notes.selectors import (
     service_matcher_from_catalog,
     task_statement_ids,
 )
-from notes.signals import facts_removed
+from notes.signals import facts_removed, facts_ruled_on
 
 
 @dataclass
@@ -469,7 +469,9 @@ def fact_resolve_conflict(*, fact: Fact) -> TrustReport:
     fact.full_clean(exclude=["section", "subject", "erratum"])
     fact.save(update_fields=["resolution"])
     Fact.objects.filter(pk__in=[o.pk for o in others]).update(resolution="rejected")
-    return facts_trust_refresh()
+    report = facts_trust_refresh()
+    _announce_ruling([fact, *others])
+    return report
 
 
 @transaction.atomic
@@ -477,7 +479,9 @@ def fact_reject(*, fact: Fact) -> TrustReport:
     """An instructor rules that `fact` is wrong: it becomes outdated and is never keyed."""
     fact.resolution = "rejected"
     fact.save(update_fields=["resolution"])
-    return facts_trust_refresh()
+    report = facts_trust_refresh()
+    _announce_ruling([fact])
+    return report
 
 
 @transaction.atomic
@@ -485,4 +489,13 @@ def erratum_save(*, erratum: Erratum) -> TrustReport:
     """Create or change an erratum and re-check every fact against the errata."""
     erratum.full_clean()
     erratum.save()
-    return facts_trust_refresh()
+    report = facts_trust_refresh()
+    _announce_ruling(list(erratum.facts.select_related("subject")))
+    return report
+
+
+def _announce_ruling(facts: Sequence[Fact]) -> None:
+    subjects = sorted({f.subject.short_name for f in facts if f.subject_id})
+    if subjects:
+        # After commit: regeneration reads the new statuses and must not run if this rolls back.
+        transaction.on_commit(lambda: facts_ruled_on.send(sender=Fact, subjects=subjects))

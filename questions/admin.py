@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from questions.models import Choice, ChoiceSpec, Question, validate_choice_set
+from questions.models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    ChoiceSpec,
+    Question,
+    validate_choice_set,
+)
 from questions.services import ChoiceData, question_create, question_update
 
 
@@ -91,3 +98,63 @@ class QuestionAdmin(admin.ModelAdmin):
             # The admin logs and redirects with the object it passed to save_model.
             form.instance.pk = created.pk
             form.instance._state.adding = False
+
+
+class AttemptQuestionInline(admin.TabularInline):
+    model = AttemptQuestion
+    fields = ["position", "question", "selected", "flagged", "answered_at", "is_correct"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Read-only: attempts are learners' records, written only by the exam services."""
+
+    list_display = [
+        "pk",
+        "learner",
+        "certification",
+        "mode",
+        "status",
+        "started_at",
+        "scaled_score",
+        "passed",
+    ]
+    list_filter = ["certification", "mode", "status", "passed", "auto_submitted"]
+    search_fields = ["learner__username", "learner__email"]
+    list_select_related = ["learner", "certification"]
+    fieldsets = [
+        (None, {"fields": ["learner", "certification", "mode", "status", "instant_feedback"]}),
+        (
+            "Time",
+            {
+                "fields": [
+                    "started_at",
+                    "deadline",
+                    "extra_minutes",
+                    "submitted_at",
+                    "auto_submitted",
+                ]
+            },
+        ),
+        (
+            "Score",
+            {"fields": ["question_count", "correct_count", "percent", "scaled_score", "passed"]},
+        ),
+    ]
+    inlines = [AttemptQuestionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Attempt._meta.fields] + ["domains"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

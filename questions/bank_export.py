@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-
-from django.db.models import Prefetch
 
 from notes.models import Fact
 from questions.bank import BankChoice, BankEntry, BankSource
 from questions.models import Question
 
 
-def _with_bank_relations(questions):
-    return questions.select_related("certification", "domain", "task_statement").prefetch_related(
-        "choices",
-        "services",
-        Prefetch(
-            "source_facts",
-            queryset=Fact.objects.select_related("section__source").order_by("content_hash"),
-        ),
-    )
+def _ordered_links(question_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[Fact]]]:
+    """Each question's services and source facts in the order they were given (the answer's
+    service and the keyed fact first), read from the link tables, which keep insertion order."""
+    services: dict[int, list[str]] = defaultdict(list)
+    for question_id, short_name in (
+        Question.services.through.objects.filter(question_id__in=question_ids)
+        .order_by("pk")
+        .values_list("question_id", "service__short_name")
+    ):
+        services[question_id].append(short_name)
+    facts: dict[int, list[Fact]] = defaultdict(list)
+    for link in (
+        Question.source_facts.through.objects.filter(question_id__in=question_ids)
+        .order_by("pk")
+        .select_related("fact__section__source")
+    ):
+        facts[link.question_id].append(link.fact)
+    return services, facts
 
 
-def question_to_entry(question: Question) -> BankEntry:
+def question_to_entry(question: Question, *, services: list[str], facts: list[Fact]) -> BankEntry:
     return BankEntry(
         key=question.key,
         certification=question.certification.code,
         domain=question.domain.number,
         task_statement=question.task_statement.code if question.task_statement else "",
-        services=tuple(sorted(s.short_name for s in question.services.all())),
+        services=tuple(services),
         kind=question.kind,
         select=question.select_count,
         template=question.template,
@@ -47,18 +55,27 @@ def question_to_entry(question: Question) -> BankEntry:
                 lines=(f.line_start, f.line_end),
                 fact=f.content_hash,
             )
-            for f in question.source_facts.all()
+            for f in facts
         ),
     )
 
 
+def _entries(questions) -> list[BankEntry]:
+    questions = list(
+        questions.select_related("certification", "domain", "task_statement").prefetch_related(
+            "choices"
+        )
+    )
+    services, facts = _ordered_links([q.pk for q in questions])
+    return [question_to_entry(q, services=services[q.pk], facts=facts[q.pk]) for q in questions]
+
+
 def bank_entries_for(questions: Iterable[Question]) -> list[BankEntry]:
-    ids = [q.pk for q in questions]
-    return [question_to_entry(q) for q in _with_bank_relations(Question.objects.filter(pk__in=ids))]
+    return _entries(Question.objects.filter(pk__in=[q.pk for q in questions]))
 
 
 def bank_entries_all() -> list[BankEntry]:
-    return [question_to_entry(q) for q in _with_bank_relations(Question.objects.all())]
+    return _entries(Question.objects.all())
 
 
 def generation_inputs(
@@ -75,6 +92,9 @@ def generation_inputs(
             category=s.category,
             parent=s.parent.short_name if s.parent else None,
             kind=s.kind,
+            aliases=tuple(s.aliases),
+            former_names=tuple(s.former_names),
+            retired=s.retired,
         )
         for s in Service.objects.select_related("parent").order_by("short_name")
     ]
@@ -122,6 +142,12 @@ def generation_inputs(
             )
         )
     blueprints = {
-        c.code: Blueprint.from_certification(c) for c in Certification.objects.with_blueprint()
+        c.code: Blueprint(
+            code=c.code,
+            domains={d.number: d.weight for d in c.domains.all()},
+            task_statements=tuple(t.code for d in c.domains.all() for t in d.task_statements.all()),
+            question_count=c.question_count,
+        )
+        for c in Certification.objects.with_blueprint()
     }
     return facts, services, blueprints

@@ -64,10 +64,26 @@ def _save_with_choices(
         choice.save()
     Choice.objects.filter(pk__in=[choice.pk for choice in existing.values()]).delete()
     if services is not None:
-        question.services.set(services)
+        _set_in_order(question, Question.services, "service", services)
     if source_facts is not None:
-        question.source_facts.set(source_facts)
+        _set_in_order(question, Question.source_facts, "fact", source_facts)
     return question
+
+
+def _set_in_order(question: Question, relation, target: str, rows: Iterable) -> None:
+    """Replace a question's links keeping the given order (the answer's service and the keyed
+    fact come first; the bank and the quality gates rely on it). Django's .set() does not."""
+    rows = list(dict.fromkeys(rows))
+    through = relation.through
+    current = list(
+        through.objects.filter(question=question)
+        .order_by("pk")
+        .values_list(f"{target}_id", flat=True)
+    )
+    if current == [row.pk for row in rows]:
+        return
+    through.objects.filter(question=question).delete()
+    through.objects.bulk_create([through(question=question, **{target: row}) for row in rows])
 
 
 @transaction.atomic
@@ -640,7 +656,7 @@ def draft_to_entry(draft, *, status: str, facts_by_hash: dict[str, Fact]) -> Ban
         certification=draft.certification,
         domain=draft.domain,
         task_statement=draft.task_statement,
-        services=tuple(sorted(draft.services)),
+        services=tuple(draft.services),  # the answer's service first
         kind=draft.kind,
         select=draft.select,
         template=draft.template,
@@ -656,7 +672,7 @@ def draft_to_entry(draft, *, status: str, facts_by_hash: dict[str, Fact]) -> Ban
                 lines=(facts_by_hash[h].line_start, facts_by_hash[h].line_end),
                 fact=h,
             )
-            for h in sorted(draft.source_hashes)
+            for h in draft.source_hashes  # the keyed fact first
             if h in facts_by_hash
         ),
     )

@@ -6,198 +6,550 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Erratum',
+            name="Erratum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=80, unique=True)),
-                ('attribute', models.CharField(help_text='What changed, e.g. maximum retention.', max_length=200)),
-                ('pattern', models.CharField(help_text='Regular expression matched (case-insensitive) on statements.', max_length=500)),
-                ('change', models.CharField(choices=[('value', 'Value changed'), ('retired', 'Retired'), ('renamed', 'Renamed'), ('behaviour', 'Behaviour changed')], default='value', max_length=10)),
-                ('current_value', models.CharField(help_text='What is true today.', max_length=300)),
-                ('outdated_value', models.CharField(blank=True, help_text='What notes say.', max_length=300)),
-                ('reason', models.CharField(help_text='One line: what changed and when.', max_length=300)),
-                ('checked_on', models.DateField(help_text='When this was last checked against AWS docs.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=80, unique=True)),
+                (
+                    "attribute",
+                    models.CharField(
+                        help_text="What changed, e.g. maximum retention.", max_length=200
+                    ),
+                ),
+                (
+                    "pattern",
+                    models.CharField(
+                        help_text="Regular expression matched (case-insensitive) on statements.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "change",
+                    models.CharField(
+                        choices=[
+                            ("value", "Value changed"),
+                            ("retired", "Retired"),
+                            ("renamed", "Renamed"),
+                            ("behaviour", "Behaviour changed"),
+                        ],
+                        default="value",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "current_value",
+                    models.CharField(help_text="What is true today.", max_length=300),
+                ),
+                (
+                    "outdated_value",
+                    models.CharField(blank=True, help_text="What notes say.", max_length=300),
+                ),
+                (
+                    "reason",
+                    models.CharField(help_text="One line: what changed and when.", max_length=300),
+                ),
+                (
+                    "checked_on",
+                    models.DateField(help_text="When this was last checked against AWS docs."),
+                ),
             ],
             options={
-                'verbose_name_plural': 'errata',
-                'ordering': ['key'],
+                "verbose_name_plural": "errata",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='NoteSource',
+            name="NoteSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(help_text='As given to ingest_notes.', max_length=500, unique=True)),
-                ('name', models.CharField(help_text='File name, shown next to facts.', max_length=255)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('line_count', models.PositiveIntegerField(default=0)),
-                ('ingested_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        help_text="As given to ingest_notes.", max_length=500, unique=True
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="File name, shown next to facts.", max_length=255),
+                ),
+                ("content_hash", models.CharField(max_length=64)),
+                ("line_count", models.PositiveIntegerField(default=0)),
+                ("ingested_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Certification',
+            name="Certification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Exam code, e.g. SAA-C03.', max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(choices=[('associate', 'Associate'), ('professional', 'Professional')], max_length=20)),
-                ('question_count', models.PositiveSmallIntegerField(help_text='Questions on the exam in all.')),
-                ('unscored_count', models.PositiveSmallIntegerField(default=0, help_text='Unscored (pilot) questions among them.')),
-                ('minutes', models.PositiveSmallIntegerField()),
-                ('passing_score', models.PositiveSmallIntegerField()),
-                ('score_min', models.PositiveSmallIntegerField(default=100)),
-                ('score_max', models.PositiveSmallIntegerField(default=1000)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Exam code, e.g. SAA-C03.", max_length=20, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("associate", "Associate"), ("professional", "Professional")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "question_count",
+                    models.PositiveSmallIntegerField(help_text="Questions on the exam in all."),
+                ),
+                (
+                    "unscored_count",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Unscored (pilot) questions among them."
+                    ),
+                ),
+                ("minutes", models.PositiveSmallIntegerField()),
+                ("passing_score", models.PositiveSmallIntegerField()),
+                ("score_min", models.PositiveSmallIntegerField(default=100)),
+                ("score_max", models.PositiveSmallIntegerField(default=1000)),
             ],
             options={
-                'ordering': ['level', 'code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('question_count__gt', 0)), name='certification_has_questions'), models.CheckConstraint(condition=models.Q(('unscored_count__lt', models.F('question_count'))), name='certification_unscored_below_total'), models.CheckConstraint(condition=models.Q(('minutes__gt', 0)), name='certification_minutes_gt_0'), models.CheckConstraint(condition=models.Q(('score_min__lt', models.F('score_max'))), name='certification_score_range_ordered'), models.CheckConstraint(condition=models.Q(('passing_score__gte', models.F('score_min')), ('passing_score__lte', models.F('score_max'))), name='certification_passing_score_in_range')],
+                "ordering": ["level", "code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("question_count__gt", 0)),
+                        name="certification_has_questions",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("unscored_count__lt", models.F("question_count"))),
+                        name="certification_unscored_below_total",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("minutes__gt", 0)), name="certification_minutes_gt_0"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("score_min__lt", models.F("score_max"))),
+                        name="certification_score_range_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("passing_score__gte", models.F("score_min")),
+                            ("passing_score__lte", models.F("score_max")),
+                        ),
+                        name="certification_passing_score_in_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=200)),
-                ('weight', models.PositiveSmallIntegerField(help_text='Share of the exam, %.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('certification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='notes.certification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        help_text="Share of the exam, %.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "certification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="notes.certification",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['certification', 'number'],
+                "ordering": ["certification", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(help_text='Order within the file.')),
-                ('heading_path', models.JSONField(blank=True, default=list, help_text='Headings, outermost first; empty before the first.')),
-                ('level', models.PositiveSmallIntegerField(default=0)),
-                ('line_start', models.PositiveIntegerField()),
-                ('line_end', models.PositiveIntegerField()),
-                ('raw_markdown', models.TextField(blank=True)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='notes.notesource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(help_text="Order within the file.")),
+                (
+                    "heading_path",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Headings, outermost first; empty before the first.",
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=0)),
+                ("line_start", models.PositiveIntegerField()),
+                ("line_end", models.PositiveIntegerField()),
+                ("raw_markdown", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="notes.notesource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source', 'position'],
+                "ordering": ["source", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Current official name.', max_length=200, unique=True)),
-                ('short_name', models.CharField(help_text='What stems use.', max_length=80, unique=True)),
-                ('category', models.CharField(choices=[('compute', 'Compute'), ('containers', 'Containers'), ('serverless', 'Serverless'), ('storage', 'Storage'), ('database', 'Database'), ('networking', 'Networking'), ('content_delivery', 'Content delivery'), ('security', 'Security'), ('identity', 'Identity'), ('integration', 'Application integration'), ('analytics', 'Analytics'), ('machine_learning', 'Machine learning'), ('management', 'Management'), ('monitoring', 'Monitoring'), ('developer_tools', 'Developer tools'), ('migration', 'Migration'), ('cost_management', 'Cost management'), ('end_user_computing', 'End-user computing'), ('iot', 'Internet of Things'), ('media', 'Media'), ('frontend_mobile', 'Front-end and mobile'), ('governance', 'Governance')], max_length=30)),
-                ('kind', models.CharField(choices=[('service', 'Service'), ('feature', 'Feature')], default='service', max_length=10)),
-                ('aliases', models.JSONField(blank=True, default=list, help_text='Other names the notes use.')),
-                ('former_names', models.JSONField(blank=True, default=list, help_text='Retired names; notes that use them still match.')),
-                ('retired', models.BooleanField(default=False)),
-                ('parent', models.ForeignKey(blank=True, help_text='For a feature: the service it belongs to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='features', to='notes.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Current official name.", max_length=200, unique=True
+                    ),
+                ),
+                (
+                    "short_name",
+                    models.CharField(help_text="What stems use.", max_length=80, unique=True),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("compute", "Compute"),
+                            ("containers", "Containers"),
+                            ("serverless", "Serverless"),
+                            ("storage", "Storage"),
+                            ("database", "Database"),
+                            ("networking", "Networking"),
+                            ("content_delivery", "Content delivery"),
+                            ("security", "Security"),
+                            ("identity", "Identity"),
+                            ("integration", "Application integration"),
+                            ("analytics", "Analytics"),
+                            ("machine_learning", "Machine learning"),
+                            ("management", "Management"),
+                            ("monitoring", "Monitoring"),
+                            ("developer_tools", "Developer tools"),
+                            ("migration", "Migration"),
+                            ("cost_management", "Cost management"),
+                            ("end_user_computing", "End-user computing"),
+                            ("iot", "Internet of Things"),
+                            ("media", "Media"),
+                            ("frontend_mobile", "Front-end and mobile"),
+                            ("governance", "Governance"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("service", "Service"), ("feature", "Feature")],
+                        default="service",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Other names the notes use."
+                    ),
+                ),
+                (
+                    "former_names",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Retired names; notes that use them still match.",
+                    ),
+                ),
+                ("retired", models.BooleanField(default=False)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a feature: the service it belongs to.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="features",
+                        to="notes.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['short_name'],
+                "ordering": ["short_name"],
             },
         ),
         migrations.CreateModel(
-            name='Fact',
+            name="Fact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('definition', 'Definition'), ('acronym', 'Acronym expansion'), ('glossary', 'Glossary entry'), ('attribute', 'Attribute or limit'), ('feature', 'Feature'), ('use_case', 'Use case'), ('comparison', 'Comparison')], max_length=20)),
-                ('concept', models.CharField(blank=True, help_text='A named concept under the service.', max_length=200)),
-                ('statement', models.TextField()),
-                ('value', models.CharField(blank=True, max_length=200)),
-                ('value_number', models.FloatField(blank=True, help_text="In the unit's base.", null=True)),
-                ('unit', models.CharField(blank=True, max_length=20)),
-                ('line_start', models.PositiveIntegerField()),
-                ('line_end', models.PositiveIntegerField()),
-                ('content_hash', models.CharField(db_index=True, max_length=64)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('conflict', 'Conflicting'), ('outdated', 'Outdated')], default='active', max_length=10)),
-                ('conflicts_with', models.ManyToManyField(blank=True, help_text='Facts that state another value.', to='notes.fact')),
-                ('erratum', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='facts', to='notes.erratum')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facts', to='notes.section')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='facts', to='notes.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("definition", "Definition"),
+                            ("acronym", "Acronym expansion"),
+                            ("glossary", "Glossary entry"),
+                            ("attribute", "Attribute or limit"),
+                            ("feature", "Feature"),
+                            ("use_case", "Use case"),
+                            ("comparison", "Comparison"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "concept",
+                    models.CharField(
+                        blank=True, help_text="A named concept under the service.", max_length=200
+                    ),
+                ),
+                ("statement", models.TextField()),
+                ("value", models.CharField(blank=True, max_length=200)),
+                (
+                    "value_number",
+                    models.FloatField(blank=True, help_text="In the unit's base.", null=True),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20)),
+                ("line_start", models.PositiveIntegerField()),
+                ("line_end", models.PositiveIntegerField()),
+                ("content_hash", models.CharField(db_index=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("conflict", "Conflicting"),
+                            ("outdated", "Outdated"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "conflicts_with",
+                    models.ManyToManyField(
+                        blank=True, help_text="Facts that state another value.", to="notes.fact"
+                    ),
+                ),
+                (
+                    "erratum",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="facts",
+                        to="notes.erratum",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="facts",
+                        to="notes.section",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="facts",
+                        to="notes.service",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['section', 'line_start', 'id'],
+                "ordering": ["section", "line_start", "id"],
             },
         ),
         migrations.AddField(
-            model_name='erratum',
-            name='subject',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='errata', to='notes.service'),
+            model_name="erratum",
+            name="subject",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="errata",
+                to="notes.service",
+            ),
         ),
         migrations.CreateModel(
-            name='TaskStatement',
+            name="TaskStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Domain number, dot, statement number: 1.2.', max_length=10, validators=[django.core.validators.RegexValidator('^\\d+\\.\\d+$', 'Use the form 1.2.')])),
-                ('text', models.CharField(max_length=300)),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='task_statements', to='notes.domain')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Domain number, dot, statement number: 1.2.",
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d+\\.\\d+$", "Use the form 1.2."
+                            )
+                        ],
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="task_statements",
+                        to="notes.domain",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain', 'code'],
+                "ordering": ["domain", "code"],
             },
         ),
         migrations.CreateModel(
-            name='FactTag',
+            name="FactTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('confidence', models.FloatField()),
-                ('fact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='notes.fact')),
-                ('task_statement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='notes.taskstatement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("confidence", models.FloatField()),
+                (
+                    "fact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="notes.fact",
+                    ),
+                ),
+                (
+                    "task_statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="notes.taskstatement"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='fact',
-            name='task_statements',
-            field=models.ManyToManyField(blank=True, related_name='facts', through='notes.FactTag', to='notes.taskstatement'),
+            model_name="fact",
+            name="task_statements",
+            field=models.ManyToManyField(
+                blank=True, related_name="facts", through="notes.FactTag", to="notes.taskstatement"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(fields=('certification', 'number'), name='domain_unique_number'),
+            model_name="domain",
+            constraint=models.UniqueConstraint(
+                fields=("certification", "number"), name="domain_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 0), ('weight__lte', 100)), name='domain_weight_0_100'),
+            model_name="domain",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 0), ("weight__lte", 100)),
+                name="domain_weight_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('source', 'position'), name='section_unique_position'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("source", "position"), name="section_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.CheckConstraint(condition=models.Q(('line_start__gte', 1), ('line_end__gte', models.F('line_start'))), name='section_line_range_valid'),
+            model_name="section",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("line_start__gte", 1), ("line_end__gte", models.F("line_start"))
+                ),
+                name="section_line_range_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='service_not_own_parent'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="service_not_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskstatement',
-            constraint=models.UniqueConstraint(fields=('domain', 'code'), name='task_statement_unique_code'),
+            model_name="taskstatement",
+            constraint=models.UniqueConstraint(
+                fields=("domain", "code"), name="task_statement_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='facttag',
-            constraint=models.UniqueConstraint(fields=('fact', 'task_statement'), name='fact_tag_unique'),
+            model_name="facttag",
+            constraint=models.UniqueConstraint(
+                fields=("fact", "task_statement"), name="fact_tag_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='facttag',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__gt', 0), ('confidence__lte', 1)), name='fact_tag_confidence_0_1'),
+            model_name="facttag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidence__gt", 0), ("confidence__lte", 1)),
+                name="fact_tag_confidence_0_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fact',
-            constraint=models.CheckConstraint(condition=models.Q(('line_start__gte', 1), ('line_end__gte', models.F('line_start'))), name='fact_line_range_valid'),
+            model_name="fact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("line_start__gte", 1), ("line_end__gte", models.F("line_start"))
+                ),
+                name="fact_line_range_valid",
+            ),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notes', '0001_initial'),
+        ("notes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fact',
-            name='resolution',
-            field=models.CharField(blank=True, choices=[('', 'Unresolved'), ('kept', 'Kept (correct)'), ('rejected', 'Rejected (wrong)')], help_text="An instructor's verdict on a conflicting fact; survives re-ingestion.", max_length=10),
+            model_name="fact",
+            name="resolution",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Unresolved"),
+                    ("kept", "Kept (correct)"),
+                    ("rejected", "Rejected (wrong)"),
+                ],
+                help_text="An instructor's verdict on a conflicting fact; survives re-ingestion.",
+                max_length=10,
+            ),
         ),
     ]

@@ -7,126 +7,334 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('notes', '0001_initial'),
+        ("notes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('mock', 'Full mock exam'), ('practice', 'Practice set')], max_length=10)),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('submitted', 'Submitted')], default='in_progress', max_length=12)),
-                ('instant_feedback', models.BooleanField(default=False)),
-                ('started_at', models.DateTimeField()),
-                ('deadline', models.DateTimeField(blank=True, help_text='Empty when untimed.', null=True)),
-                ('extra_minutes', models.PositiveSmallIntegerField(default=0)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('auto_submitted', models.BooleanField(default=False, help_text='Submitted at its deadline.')),
-                ('current_position', models.PositiveSmallIntegerField(default=1)),
-                ('correct_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('question_count', models.PositiveSmallIntegerField(default=0)),
-                ('percent', models.FloatField(blank=True, null=True)),
-                ('scaled_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('passed', models.BooleanField(blank=True, null=True)),
-                ('certification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='notes.certification')),
-                ('domains', models.ManyToManyField(blank=True, related_name='+', to='notes.domain')),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("mock", "Full mock exam"), ("practice", "Practice set")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "In progress"), ("submitted", "Submitted")],
+                        default="in_progress",
+                        max_length=12,
+                    ),
+                ),
+                ("instant_feedback", models.BooleanField(default=False)),
+                ("started_at", models.DateTimeField()),
+                (
+                    "deadline",
+                    models.DateTimeField(blank=True, help_text="Empty when untimed.", null=True),
+                ),
+                ("extra_minutes", models.PositiveSmallIntegerField(default=0)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "auto_submitted",
+                    models.BooleanField(default=False, help_text="Submitted at its deadline."),
+                ),
+                ("current_position", models.PositiveSmallIntegerField(default=1)),
+                ("correct_count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("question_count", models.PositiveSmallIntegerField(default=0)),
+                ("percent", models.FloatField(blank=True, null=True)),
+                ("scaled_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("passed", models.BooleanField(blank=True, null=True)),
+                (
+                    "certification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attempts",
+                        to="notes.certification",
+                    ),
+                ),
+                (
+                    "domains",
+                    models.ManyToManyField(blank=True, related_name="+", to="notes.domain"),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text="Stable key: keeps learners' history linked across regeneration.", max_length=80, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*$', 'Lowercase letters, digits, dashes.')])),
-                ('kind', models.CharField(choices=[('single', 'Multiple choice (one answer)'), ('multiple', 'Multiple response')], default='single', max_length=10)),
-                ('select_count', models.PositiveSmallIntegerField(default=1, help_text='How many choices the learner picks (1 for one answer).')),
-                ('stem', models.TextField(help_text='Markdown.')),
-                ('explanation', models.TextField(help_text='Markdown; why the keyed answer is right.')),
-                ('template', models.CharField(blank=True, help_text='Generator template, empty for authored questions.', max_length=40)),
-                ('origin', models.CharField(choices=[('generated', 'Generated from notes'), ('authored', 'Authored by an instructor')], default='authored', max_length=10)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired'), ('stale', 'Stale (source facts changed)')], default='draft', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('certification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='notes.certification')),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='notes.domain')),
-                ('services', models.ManyToManyField(blank=True, related_name='questions', to='notes.service')),
-                ('source_facts', models.ManyToManyField(blank=True, related_name='questions', to='notes.fact')),
-                ('task_statement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='notes.taskstatement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Stable key: keeps learners' history linked across regeneration.",
+                        max_length=80,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*$", "Lowercase letters, digits, dashes."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "Multiple choice (one answer)"),
+                            ("multiple", "Multiple response"),
+                        ],
+                        default="single",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "select_count",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="How many choices the learner picks (1 for one answer).",
+                    ),
+                ),
+                ("stem", models.TextField(help_text="Markdown.")),
+                (
+                    "explanation",
+                    models.TextField(help_text="Markdown; why the keyed answer is right."),
+                ),
+                (
+                    "template",
+                    models.CharField(
+                        blank=True,
+                        help_text="Generator template, empty for authored questions.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("generated", "Generated from notes"),
+                            ("authored", "Authored by an instructor"),
+                        ],
+                        default="authored",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                            ("stale", "Stale (source facts changed)"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "certification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="notes.certification",
+                    ),
+                ),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="notes.domain",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        blank=True, related_name="questions", to="notes.service"
+                    ),
+                ),
+                (
+                    "source_facts",
+                    models.ManyToManyField(blank=True, related_name="questions", to="notes.fact"),
+                ),
+                (
+                    "task_statement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="notes.taskstatement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['certification', 'domain', 'key'],
+                "ordering": ["certification", "domain", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(help_text='Order in the bank (exams shuffle).')),
-                ('text', models.TextField()),
-                ('is_correct', models.BooleanField(default=False)),
-                ('rationale', models.TextField(help_text='Why this option is right or wrong.')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='questions.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        help_text="Order in the bank (exams shuffle)."
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("is_correct", models.BooleanField(default=False)),
+                ("rationale", models.TextField(help_text="Why this option is right or wrong.")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="questions.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'position'],
+                "ordering": ["question", "position"],
             },
         ),
         migrations.CreateModel(
-            name='AttemptQuestion',
+            name="AttemptQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('choice_order', models.JSONField(help_text='Choice ids in the order this attempt shows them.')),
-                ('selected', models.JSONField(blank=True, default=list, help_text='Chosen choice ids.')),
-                ('flagged', models.BooleanField(default=False)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('is_correct', models.BooleanField(blank=True, help_text='Set at submission.', null=True)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='questions.attempt')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='questions.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "choice_order",
+                    models.JSONField(help_text="Choice ids in the order this attempt shows them."),
+                ),
+                (
+                    "selected",
+                    models.JSONField(blank=True, default=list, help_text="Chosen choice ids."),
+                ),
+                ("flagged", models.BooleanField(default=False)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "is_correct",
+                    models.BooleanField(blank=True, help_text="Set at submission.", null=True),
+                ),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="questions.attempt",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="questions.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['attempt', 'position'],
+                "ordering": ["attempt", "position"],
             },
         ),
         migrations.AddIndex(
-            model_name='attempt',
-            index=models.Index(fields=['learner', 'status'], name='questions_a_learner_d90960_idx'),
+            model_name="attempt",
+            index=models.Index(fields=["learner", "status"], name="questions_a_learner_d90960_idx"),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline__isnull', True), ('deadline__gt', models.F('started_at')), _connector='OR'), name='attempt_deadline_after_start'),
+            model_name="attempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("deadline__isnull", True),
+                    ("deadline__gt", models.F("started_at")),
+                    _connector="OR",
+                ),
+                name="attempt_deadline_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'in_progress'), ('submitted_at__isnull', False), _connector='OR'), name='attempt_submitted_has_time'),
+            model_name="attempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "in_progress"), ("submitted_at__isnull", False), _connector="OR"
+                ),
+                name="attempt_submitted_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['certification', 'status', 'domain'], name='questions_q_certifi_37f131_idx'),
+            model_name="question",
+            index=models.Index(
+                fields=["certification", "status", "domain"], name="questions_q_certifi_37f131_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'single'), ('select_count', 1)), models.Q(('kind', 'multiple'), ('select_count__gte', 2)), _connector='OR'), name='question_select_count_matches_kind'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "single"), ("select_count", 1)),
+                    models.Q(("kind", "multiple"), ("select_count__gte", 2)),
+                    _connector="OR",
+                ),
+                name="question_select_count_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='choice',
-            constraint=models.UniqueConstraint(fields=('question', 'position'), name='choice_unique_position'),
+            model_name="choice",
+            constraint=models.UniqueConstraint(
+                fields=("question", "position"), name="choice_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attemptquestion',
-            constraint=models.UniqueConstraint(fields=('attempt', 'position'), name='attempt_item_position'),
+            model_name="attemptquestion",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "position"), name="attempt_item_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attemptquestion',
-            constraint=models.UniqueConstraint(fields=('attempt', 'question'), name='attempt_item_question'),
+            model_name="attemptquestion",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "question"), name="attempt_item_question"
+            ),
         ),
     ]

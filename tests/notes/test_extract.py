@@ -842,8 +842,6 @@ def real_sections(matcher) -> dict[str, list[ParsedSection]]:
     return sections
 
 
-
-
 @pytest.fixture(scope="module")
 def real_facts(matcher, real_sections) -> list[RealFact]:
     facts = [

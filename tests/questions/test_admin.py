@@ -109,3 +109,21 @@ def test_admin_changelist_and_filters_render(admin_client, saa_domain):
     response = admin_client.get(url, {"q": "Choice number 2", "status__exact": "draft"})
     assert response.status_code == 200
     assert "admin-made-question" in response.content.decode()
+
+
+def test_attempts_are_visible_read_only_to_superusers(admin_client, saa_domain):
+    from questions.services import attempt_start_practice
+    from tests.questions.factories import QuestionFactory, UserFactory
+
+    QuestionFactory.create_batch(3, domain=saa_domain)
+    attempt = attempt_start_practice(
+        learner=UserFactory(),
+        certification=saa_domain.certification,
+        domains=[saa_domain],
+        question_count=3,
+    )
+    changelist = admin_client.get(reverse("admin:questions_attempt_changelist"))
+    assert changelist.status_code == 200
+    detail = admin_client.get(reverse("admin:questions_attempt_change", args=[attempt.pk]))
+    assert detail.status_code == 200
+    assert admin_client.get(reverse("admin:questions_attempt_add")).status_code == 403

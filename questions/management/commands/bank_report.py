@@ -86,8 +86,14 @@ class Command(BaseCommand):
     def report_trust(self, *, list_items: bool) -> None:
         facts, services, blueprints = generation_inputs()
         result = generate(facts, services, blueprints=blueprints, seed=DEFAULT_SEED)
+        gates = {k: v for k, v in result.rejected.items() if ":" not in k}
+        considered = {
+            k.split(":", 1)[1]: v for k, v in result.rejected.items() if k.startswith("considered:")
+        }
+        self.section("Candidates built per template")
+        self.table(sorted(considered.items(), key=lambda kv: -kv[1]))
         self.section("Candidates rejected by gate")
-        self.table(sorted(result.rejected.items(), key=lambda kv: -kv[1]))
+        self.table(sorted(gates.items(), key=lambda kv: -kv[1]))
         conflict = Fact.objects.filter(status=Fact.Status.CONFLICT)
         outdated = Fact.objects.filter(status=Fact.Status.OUTDATED)
         applied = Erratum.objects.filter(facts__isnull=False).distinct()

@@ -48,10 +48,11 @@ class Command(BaseCommand):
                 f"changed, {report.unchanged} unchanged, {report.stale} now stale"
             )
         )
-        if report.rejected:
+        gates = {k: v for k, v in report.rejected.items() if ":" not in k and v}
+        if gates:
             self.stdout.write(
                 "Rejected candidates by gate: "
-                + ", ".join(f"{gate} {count}" for gate, count in report.rejected.items())
+                + ", ".join(f"{gate} {count}" for gate, count in gates.items())
             )
         if options["dry_run"]:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
