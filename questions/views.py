@@ -357,27 +357,27 @@ def attempt_flag_toggle(request: HttpRequest, attempt_id: int, position: int) ->
 # --- Review, submit --------------------------------------------------------------------------
 
 
-@require_GET
-@login_required
-def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def _before_submit_page(request: HttpRequest, attempt_id: int, template: str) -> HttpResponse:
+    """A page of an attempt still running: the report once submitted (or once time is up)."""
     attempt = attempt_for_learner(request.user, attempt_id)
     if attempt.status == Attempt.Status.SUBMITTED:
         return redirect(_report_url(attempt))
     if expired := _submit_if_expired(request, attempt):
         return expired
-    return render(request, "questions/review.html", {"screen": attempt_review_screen(attempt)})
+    return render(request, template, {"screen": attempt_review_screen(attempt)})
+
+
+@require_GET
+@login_required
+def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    return _before_submit_page(request, attempt_id, "questions/review.html")
 
 
 @require_GET
 @login_required
 def attempt_finish(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The confirmation step before submitting (a page, so it works without JavaScript)."""
-    attempt = attempt_for_learner(request.user, attempt_id)
-    if attempt.status == Attempt.Status.SUBMITTED:
-        return redirect(_report_url(attempt))
-    if expired := _submit_if_expired(request, attempt):
-        return expired
-    return render(request, "questions/finish.html", {"screen": attempt_review_screen(attempt)})
+    return _before_submit_page(request, attempt_id, "questions/finish.html")
 
 
 @require_POST
