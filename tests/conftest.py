@@ -52,3 +52,23 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"{len(skipped)} test(s) skipped: skips count as failures here.")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end of a PostgreSQL run.
+
+    Playwright's sync API runs code in greenlets, each with its own context, and Django keeps a
+    connection per context: one such connection outlives the browser tests (last statement a
+    ROLLBACK, idle). Nothing else can reach it to close it, so its server session is ended here.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
