@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from notes.models import Fact
+from notes.errata import correction_note
+from notes.models import Certification, Fact, Service
+from notes.selectors import erratum_spec
 from questions.bank import BankChoice, BankEntry, BankSource
+from questions.generation import Blueprint, FactView, ServiceView
 from questions.models import Question
 
 
@@ -78,13 +81,8 @@ def bank_entries_all() -> list[BankEntry]:
     return _entries(Question.objects.all())
 
 
-def generation_inputs(
-    *, certification: str | None = None, service: str | None = None
-) -> tuple[list, list, dict]:
+def generation_inputs() -> tuple[list[FactView], list[ServiceView], dict[str, Blueprint]]:
     """Facts, services and blueprints in the plain form `questions.generation.generate` takes."""
-    from notes.models import Certification, Service
-    from questions.generation import Blueprint, FactView, ServiceView
-
     services = [
         ServiceView(
             short_name=s.short_name,
@@ -104,14 +102,14 @@ def generation_inputs(
         .prefetch_related("tags__task_statement__domain__certification")
         .order_by("content_hash", "pk")
     )
+    notes: dict[int, str] = {}  # one correction note per erratum, however many facts it matches
     for fact in rows:
         correction, note = "", ""
         if fact.erratum:
-            from notes.errata import correction_note
-            from notes.selectors import erratum_spec
-
             correction = fact.erratum.current_value
-            note = correction_note(erratum_spec(fact.erratum))
+            if fact.erratum_id not in notes:
+                notes[fact.erratum_id] = correction_note(erratum_spec(fact.erratum))
+            note = notes[fact.erratum_id]
         facts.append(
             FactView(
                 content_hash=fact.content_hash,

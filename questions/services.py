@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from notes.models import Certification, Domain, Fact, Service, TaskStatement
-from questions.bank import BankEntry
-from questions.bank_export import bank_entries_for
+from questions.bank import BankChoice, BankEntry, BankSource
+from questions.bank_export import bank_entries_for, generation_inputs
+from questions.generation import DEFAULT_SEED, generate
 from questions.models import (
     Attempt,
     AttemptQuestion,
@@ -649,8 +650,6 @@ class GenerationReport:
 
 
 def draft_to_entry(draft, *, status: str, facts_by_hash: dict[str, Fact]) -> BankEntry:
-    from questions.bank import BankChoice, BankSource
-
     return BankEntry(
         key=draft.key,
         certification=draft.certification,
@@ -692,9 +691,6 @@ def bank_generate(
     history) and an instructor's draft/retired status; generated questions that are no longer
     produced become stale, never deleted. Authored questions are not touched.
     """
-    from questions.bank_export import generation_inputs
-    from questions.generation import DEFAULT_SEED, generate
-
     facts, services, blueprints = generation_inputs()
     result = generate(
         facts,
