@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "notes",
     "questions",
 ]
@@ -187,6 +188,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Background work (notes uploads, item statistics) runs through Django's tasks framework.
+# The database backend needs a worker: `python manage.py db_worker` (`make run` starts one).
+# TASKS_BACKEND=immediate runs tasks in the request instead (the tests do).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+    }
 }
 
 # Where `make run` and the tests find the study notes the committed bank is generated from.

@@ -261,3 +261,200 @@ class AttemptQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class QuestionRevision(models.Model):
+    """A question as it stood after one change: who made it, how, and the whole question in the
+    bank's YAML entry form, so a bad edit can be seen (compared with the one before) and undone.
+
+    The first change to a question that has no history records its prior state first, so every
+    recorded change has a revision to go back to."""
+
+    class Source(models.TextChoices):
+        BASELINE = "baseline", "State before the first recorded change"
+        ADMIN = "admin", "Admin edit"
+        BULK = "bulk", "Bulk action"
+        IMPORT = "import", "Bank import"
+        GENERATOR = "generator", "Regenerated from notes"
+        REPORT = "report", "Key fixed from a learner's report"
+        RESTORE = "restore", "Restored an earlier revision"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1 for the oldest revision of this question.")
+    snapshot = models.JSONField(help_text="The question as a bank entry (see questions.bank).")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    summary = models.CharField(max_length=500, blank=True, help_text="What changed, in words.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} r{self.number}"
+
+
+class QuestionReportQuerySet(models.QuerySet):
+    def open(self) -> QuestionReportQuerySet:
+        return self.filter(status=QuestionReport.Status.OPEN)
+
+    def by_learner(self, user) -> QuestionReportQuerySet:
+        return self.filter(reporter=user)
+
+
+class QuestionReport(models.Model):
+    """A learner's report of a problem with a question, triaged by instructors."""
+
+    class Reason(models.TextChoices):
+        WRONG_KEY = "wrong_key", "The marked answer is wrong"
+        AMBIGUOUS = "ambiguous", "More than one answer could be right"
+        OUTDATED = "outdated", "Outdated: AWS has changed this"
+        TYPO = "typo", "Typo or unclear wording"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_reports"
+    )
+    attempt = models.ForeignKey(
+        Attempt,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="The attempt the learner was reviewing.",
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    details = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution_note = models.TextField(blank=True, help_text="Shown to the learner who reported.")
+
+    objects = QuestionReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open report per learner and question: a second click is not a second report.
+            models.UniqueConstraint(
+                fields=["question", "reporter"],
+                condition=Q(status="open"),
+                name="report_one_open_per_learner",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(resolved_at__isnull=False),
+                name="report_resolved_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on {self.question.key}"
+
+
+class ItemStatisticQuerySet(models.QuerySet):
+    def flagged(self) -> ItemStatisticQuerySet:
+        return self.filter(flag_count__gt=0)
+
+
+class ItemStatistic(models.Model):
+    """Classical item analysis of one question over submitted attempts; recomputed by
+    `item_statistics_refresh` (after each submission, as a background task)."""
+
+    class Flag(models.TextChoices):
+        TOO_HARD = "too_hard", "Too hard (facility below 0.2)"
+        TOO_EASY = "too_easy", "Too easy (facility above 0.95)"
+        NEGATIVE_DISCRIMINATION = "negative_discrimination", "Negative discrimination"
+        DEAD_DISTRACTOR = "dead_distractor", "A distractor nobody chooses"
+
+    question = models.OneToOneField(
+        Question, on_delete=models.CASCADE, primary_key=True, related_name="statistic"
+    )
+    answered = models.PositiveIntegerField(default=0, help_text="Answers in submitted attempts.")
+    correct = models.PositiveIntegerField(default=0)
+    facility = models.FloatField(null=True, blank=True, help_text="Share answered correctly.")
+    discrimination = models.FloatField(
+        null=True, blank=True, help_text="Point-biserial: item score against attempt score."
+    )
+    option_counts = models.JSONField(
+        default=dict, blank=True, help_text="Times each choice (by id) was chosen."
+    )
+    flags = models.JSONField(default=list, blank=True, help_text="Flag codes (30+ answers).")
+    flag_count = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    objects = ItemStatisticQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-flag_count", "facility"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(correct__lte=models.F("answered")), name="statistic_correct_le_answered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statistics of {self.question_id}"
+
+
+class NoteUploadQuerySet(models.QuerySet):
+    def unfinished(self) -> NoteUploadQuerySet:
+        return self.filter(status__in=[NoteUpload.Status.QUEUED, NoteUpload.Status.RUNNING])
+
+
+class NoteUpload(models.Model):
+    """A notes file an instructor uploaded: ingested and turned into draft questions by a
+    background task. The text is kept here so any worker can process it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=255, help_text="File name as uploaded.")
+    content = models.TextField(help_text="The file's text (UTF-8).")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="note_uploads",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    progress = models.TextField(blank=True, help_text="One line per step, as the task runs.")
+    error = models.TextField(blank=True)
+    facts_added = models.PositiveIntegerField(default=0)
+    questions_drafted = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoteUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -72,3 +72,25 @@ def _end_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_immediately():
+    """Background tasks run inside the request in the tests (no worker process to wait for).
+    The handler caches its settings and backends, so both are reset around the override."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+    from django.test import override_settings
+
+    def reset() -> None:
+        task_backends.__dict__.pop("settings", None)
+        task_backends._settings = None
+        task_backends._connections = Local(task_backends.thread_critical)
+
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        reset()
+        yield
+    reset()

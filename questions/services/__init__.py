@@ -29,6 +29,7 @@ from questions.models import (
     validate_choice_set,
 )
 from questions.scoring import apportion, is_answer_correct, scaled_score
+from questions.tasks import item_statistics_refresh_task
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,10 @@ INSTRUCTOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notes.certification": ("view",),
     "questions.question": ("view", "add", "change", "delete"),
     "questions.choice": ("view", "add", "change", "delete"),
+    "questions.questionrevision": ("view",),
+    "questions.questionreport": ("view", "change"),
+    "questions.itemstatistic": ("view",),
+    "questions.noteupload": ("view", "add"),
 }
 
 
@@ -453,6 +458,9 @@ def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt
     attempt.auto_submitted = auto
     attempt.full_clean()
     attempt.save()
+    # Only the items of this attempt gain an answer: refresh their statistics in the background.
+    question_ids = [item.question_id for item in items]
+    transaction.on_commit(lambda: item_statistics_refresh_task.enqueue(question_ids=question_ids))
     return attempt
 
 
@@ -683,11 +691,13 @@ def bank_generate(
     certification: str | None = None,
     service: str | None = None,
     seed: int | None = None,
+    new_status: str = Question.Status.PUBLISHED,
     dry_run: bool = False,
 ) -> GenerationReport:
     """Generate questions from the fact base and bring the bank in line with them.
 
-    New questions are published; a regenerated question keeps its key (and so learners'
+    New questions get `new_status` (published, or draft for review after a notes upload); a
+    regenerated question keeps its key (and so learners'
     history) and an instructor's draft/retired status; generated questions that are no longer
     produced become stale, never deleted. Authored questions are not touched.
     """
@@ -717,6 +727,8 @@ def bank_generate(
             draft,
             status=existing_status[draft.key]
             if existing_status.get(draft.key) in keep
+            else new_status
+            if draft.key not in existing_status
             else Question.Status.PUBLISHED,
             facts_by_hash=facts_by_hash,
         )

@@ -158,3 +158,7 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The other admin modules register their own models.
+from questions.admin import bank_io, reports, statistics, uploads  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Admin: bank_io."""
