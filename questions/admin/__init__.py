@@ -59,6 +59,10 @@ class QuestionAdmin(admin.ModelAdmin):
     ]
     inlines = [ChoiceInline]
 
+    def get_urls(self):
+        # Bank import/export pages live in questions/admin/bank_io.py, under this admin's URLs.
+        return bank_io.question_admin_urls(self) + super().get_urls()
+
     @admin.display(description="Stem")
     def short_stem(self, question: Question) -> str:
         return question.stem if len(question.stem) <= 90 else question.stem[:89] + "…"
