@@ -23,6 +23,7 @@ from notes.ingest import (
     find_note_files,
     prepare_note_file,
 )
+from notes.linking import ServiceMatcher
 from notes.models import (
     Certification,
     Domain,
@@ -304,43 +305,94 @@ def notes_ingest(
     matcher, categories, service_ids = service_matcher_from_catalog()
     statement_ids = task_statement_ids()
     for path in files:
-        source_path = str(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             report = FileIngestReport(name=path.name, outcome="failed", error=f"{path}: {exc}")
         else:
-            existing = NoteSource.objects.filter(path=source_path).first()
-            if existing and existing.content_hash == content_hash(data):
-                report = FileIngestReport(
-                    name=path.name,
-                    outcome="unchanged",
-                    sections=existing.sections.count(),
-                    facts=Fact.objects.filter(section__source=existing).count(),
-                )
-            else:
-                try:
-                    prepared = prepare_note_file(
-                        path, data=data, matcher=matcher, categories=categories
-                    )
-                except NoteFileError as exc:
-                    report = FileIngestReport(name=path.name, outcome="failed", error=str(exc))
-                else:
-                    report = note_file_ingest(
-                        prepared=prepared,
-                        source_path=source_path,
-                        service_ids=service_ids,
-                        task_statement_ids=statement_ids,
-                    )
-        if report.error:
-            summary.errors.append(report.error)
-        summary.files.append(report)
-        if on_file:
-            on_file(report)
+            report = _note_data_ingest(
+                path=path,
+                data=data,
+                source_path=str(path),
+                matcher=matcher,
+                categories=categories,
+                service_ids=service_ids,
+                statement_ids=statement_ids,
+            )
+        _summary_add(summary, report, on_file=on_file)
+    _summary_finish(summary)
+    return summary
+
+
+def note_text_ingest(*, name: str, data: bytes, source_path: str) -> IngestSummary:
+    """Ingest one notes file that is not on disk (an upload), under `source_path`.
+
+    The same rules as a file on disk: `name`'s suffix picks the reader, unchanged content changes
+    nothing, changed content replaces that source in one transaction, and content that cannot be
+    used is reported in `errors` (naming the file and line) with nothing written."""
+    summary = IngestSummary()
+    matcher, categories, service_ids = service_matcher_from_catalog()
+    report = _note_data_ingest(
+        path=Path(name),
+        data=data,
+        source_path=source_path,
+        matcher=matcher,
+        categories=categories,
+        service_ids=service_ids,
+        statement_ids=task_statement_ids(),
+    )
+    _summary_add(summary, report)
+    _summary_finish(summary)
+    return summary
+
+
+def _note_data_ingest(
+    *,
+    path: Path,
+    data: bytes,
+    source_path: str,
+    matcher: ServiceMatcher,
+    categories: dict[str, str],
+    service_ids: dict[str, int],
+    statement_ids: dict[tuple[str, str], int],
+) -> FileIngestReport:
+    existing = NoteSource.objects.filter(path=source_path).first()
+    if existing and existing.content_hash == content_hash(data):
+        return FileIngestReport(
+            name=path.name,
+            outcome="unchanged",
+            sections=existing.sections.count(),
+            facts=Fact.objects.filter(section__source=existing).count(),
+        )
+    try:
+        prepared = prepare_note_file(path, data=data, matcher=matcher, categories=categories)
+    except NoteFileError as exc:
+        return FileIngestReport(name=path.name, outcome="failed", error=str(exc))
+    return note_file_ingest(
+        prepared=prepared,
+        source_path=source_path,
+        service_ids=service_ids,
+        task_statement_ids=statement_ids,
+    )
+
+
+def _summary_add(
+    summary: IngestSummary,
+    report: FileIngestReport,
+    *,
+    on_file: Callable[[FileIngestReport], None] | None = None,
+) -> None:
+    if report.error:
+        summary.errors.append(report.error)
+    summary.files.append(report)
+    if on_file:
+        on_file(report)
+
+
+def _summary_finish(summary: IngestSummary) -> None:
     if any(report.outcome in {"created", "updated"} for report in summary.files):
         # Conflicts span files, so they are recomputed once all files are in.
         summary.trust = facts_trust_refresh()
-    return summary
 
 
 # --- Trust: errata and conflicts ---------------------------------------------------------------

@@ -1,7 +1,164 @@
-"""Writes: notes uploaded by instructors, ingested and drafted into questions by a task."""
+"""Writes: notes uploaded by instructors, ingested and drafted into questions by a task.
+
+`note_upload_create` saves the upload and queues `note_upload_process_task` once the upload is
+committed; a worker (`python manage.py db_worker`, or at once with the immediate backend) then
+runs `note_upload_process`, which records each step on the upload so the admin can show it.
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from notes.ingest import NOTE_SUFFIXES
+from notes.services import FileIngestReport, note_text_ingest
+from questions.models import NoteUpload, Question
+from questions.services import bank_generate
+
+logger = logging.getLogger(__name__)
+
+# Uploads are stored as note sources under this prefix: uploading a file of the same name again
+# replaces that source incrementally, as re-ingesting a changed file on disk does.
+UPLOAD_SOURCE_PREFIX = "uploads/"
+
+
+class NoteUploadError(Exception):
+    """A step of processing an upload failed; the message says why (file and line if known)."""
+
+
+def note_upload_source_path(name: str) -> str:
+    return f"{UPLOAD_SOURCE_PREFIX}{name}"
+
+
+@transaction.atomic
+def note_upload_create(*, name: str, content: str, uploaded_by) -> NoteUpload:
+    """Save an uploaded notes file and queue its processing once the upload is committed."""
+    if PurePath(name).name != name or PurePath(name).suffix.lower() not in NOTE_SUFFIXES:
+        raise ValidationError(
+            {"name": f"{name!r} is not a notes file name ({', '.join(sorted(NOTE_SUFFIXES))})."}
+        )
+    upload = NoteUpload(
+        name=name,
+        content=content,
+        uploaded_by=uploaded_by,
+        status=NoteUpload.Status.QUEUED,
+        progress=_progress_line("Uploaded; waiting for a worker."),
+    )
+    upload.full_clean()
+    upload.save()
+    # After commit: a worker must find the row, and nothing is queued if the upload rolls back.
+    transaction.on_commit(lambda: _note_upload_enqueue(upload_id=upload.pk))
+    return upload
+
+
+def _note_upload_enqueue(*, upload_id: int) -> None:
+    from questions.tasks import note_upload_process_task
+
+    result = note_upload_process_task.enqueue(upload_id=upload_id)
+    # Only the task id: an immediate backend has already run the task and saved its outcome.
+    NoteUpload.objects.filter(pk=upload_id).update(task_id=result.id)
+
 
 def note_upload_process(*, upload_id: int) -> str:
-    raise NotImplementedError  # being written in this session
+    """Ingest an upload's text and generate questions, new ones as drafts; returns the status.
+
+    Not atomic as a whole, on purpose: progress must be visible while it runs and a failure must
+    be saved. The ingest is one transaction (a file that fails writes nothing) and generation is
+    another. Only a queued upload is processed, so running the task twice does nothing more.
+    """
+    now = timezone.now()
+    claimed = NoteUpload.objects.filter(pk=upload_id, status=NoteUpload.Status.QUEUED).update(
+        status=NoteUpload.Status.RUNNING, started_at=now
+    )
+    upload = NoteUpload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        return "missing"
+    if not claimed:
+        return upload.status  # finished, or another worker has it
+    try:
+        _progress(upload, "Started.")
+        _note_upload_ingest(upload)
+        _note_upload_generate(upload)
+    except Exception as exc:  # any failure must be recorded on the upload, whatever it is
+        if not isinstance(exc, NoteUploadError | ValidationError):
+            logger.exception("Processing notes upload %s (%s) failed", upload.pk, upload.name)
+        _note_upload_finish(upload, status=NoteUpload.Status.FAILED, error=_error_text(exc))
+    else:
+        _note_upload_finish(upload, status=NoteUpload.Status.SUCCEEDED)
+    return upload.status
+
+
+def _note_upload_ingest(upload: NoteUpload) -> None:
+    source_path = note_upload_source_path(upload.name)
+    _progress(upload, f"Ingesting {upload.name} as {source_path}.")
+    with transaction.atomic():
+        summary = note_text_ingest(
+            name=upload.name, data=upload.content.encode("utf-8"), source_path=source_path
+        )
+        if summary.errors:
+            raise NoteUploadError("; ".join(summary.errors))
+    file_report = summary.files[0]
+    for warning in file_report.warnings:
+        _progress(upload, f"Warning: {warning}")
+    upload.facts_added = _facts_added(file_report)
+    upload.full_clean()
+    upload.save(update_fields=["facts_added"])
+    _progress(upload, _ingest_summary(file_report))
+
+
+def _facts_added(report: FileIngestReport) -> int:
+    return 0 if report.outcome == "unchanged" else report.facts - report.facts_kept
+
+
+def _ingest_summary(report: FileIngestReport) -> str:
+    if report.outcome == "unchanged":
+        return f"Unchanged since the last upload of this name: {report.facts} facts kept."
+    return (
+        f"Ingested {report.sections} sections and {report.facts} facts "
+        f"({_facts_added(report)} new, {report.facts_kept} kept, "
+        f"{report.facts_removed} removed; {report.facts_linked} linked to a service)."
+    )
+
+
+def _note_upload_generate(upload: NoteUpload) -> None:
+    _progress(upload, "Generating questions from the whole fact base (new ones as drafts).")
+    report = bank_generate(new_status=Question.Status.DRAFT)
+    upload.questions_drafted = report.created
+    upload.full_clean()
+    upload.save(update_fields=["questions_drafted"])
+    _progress(
+        upload,
+        f"Generated: {report.created} new draft questions, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.stale} marked stale.",
+    )
+
+
+def _note_upload_finish(upload: NoteUpload, *, status: str, error: str = "") -> None:
+    upload.status = status
+    upload.error = error
+    upload.finished_at = timezone.now()
+    succeeded = status == NoteUpload.Status.SUCCEEDED
+    upload.progress += _progress_line("Done." if succeeded else "Failed.")
+    upload.full_clean()
+    upload.save(update_fields=["status", "error", "finished_at", "progress"])
+
+
+def _progress(upload: NoteUpload, message: str) -> None:
+    upload.progress += _progress_line(message)
+    upload.save(update_fields=["progress"])
+
+
+def _progress_line(message: str) -> str:
+    return f"{timezone.localtime():%H:%M:%S} {message}\n"
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, NoteUploadError):
+        return str(exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
