@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from notes.models import Certification, Domain
-from questions.models import Question
+from questions.models import Question, QuestionReport
 from questions.selectors import ItemForAnswer
 
 PRACTICE_MIN_QUESTIONS = 5
@@ -298,3 +298,42 @@ class ReviewFilterForm(forms.Form):
     show = forms.ChoiceField(
         required=False, choices=[("all", "All"), ("wrong", "Wrong"), ("flagged", "Flagged")]
     )
+
+
+REPORT_DETAILS_MAX_LENGTH = 2000
+
+
+class ProblemReportForm(forms.Form):
+    """A learner's report of a problem with one question of the answer review. `position` says
+    which question; the view checks it belongs to the attempt and its answer has been shown."""
+
+    position = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    show = forms.ChoiceField(
+        required=False,
+        choices=ReviewFilterForm.base_fields["show"].choices,
+        widget=forms.HiddenInput,
+    )
+    reason = forms.ChoiceField(
+        label="What is wrong?",
+        choices=QuestionReport.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is wrong with the question."},
+    )
+    details = forms.CharField(
+        label="Details (optional)",
+        required=False,
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you think the answer should be, and why (a link helps).",
+    )
+
+    def __init__(self, *args, position: int | None = None, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        if position is not None:
+            kwargs.setdefault("auto_id", f"report-{position}-%s")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def tampered(self) -> bool:
+        """A missing or foreign question reference or filter: a 400, not a form error."""
+        return bool({"position", "show"} & set(self.errors))

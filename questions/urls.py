@@ -35,4 +35,9 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/report/", views.attempt_report_view, name="attempt_report"),
     path("attempts/<int:attempt_id>/answers/", views.attempt_answers, name="attempt_answers"),
     path("attempts/<int:attempt_id>/retry/", views.attempt_retry_wrong, name="attempt_retry"),
+    path(
+        "attempts/<int:attempt_id>/answers/report-problem/",
+        views.attempt_problem_report,
+        name="attempt_problem_report",
+    ),
 ]
