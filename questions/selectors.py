@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Avg, Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from notes.models import Certification, Domain, Section
 from notes.rendering import render_markdown_safe
-from questions.models import Attempt, AttemptQuestion, Choice, Question
+from questions.models import Attempt, AttemptQuestion, Choice, ItemStatistic, Question
 from questions.scoring import DEFAULT_PASSING_PERCENT, is_answer_correct
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -776,4 +776,109 @@ def attempt_wrong_question_ids(attempt: Attempt) -> list[int]:
         AttemptQuestion.objects.filter(attempt=attempt, is_correct=False)
         .order_by("position")
         .values_list("question_id", flat=True)
+    )
+
+
+# --- Item statistics (instructors) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DifficultyRow:
+    """How hard one domain's or service's questions are, from their item statistics."""
+
+    key: str
+    label: str
+    certification: str
+    items: int  # questions with a statistics row
+    answered_items: int  # of those, questions answered at least once
+    answers: int
+    correct: int
+    mean_facility: float | None  # mean of the answered items' facilities: each item counts once
+    flagged: int
+
+    @property
+    def share_correct(self) -> float | None:
+        """Correct answers over all answers: items answered more often weigh more."""
+        return self.correct / self.answers if self.answers else None
+
+
+@dataclass(frozen=True, slots=True)
+class DifficultyOverview:
+    certification: Certification | None
+    domains: list[DifficultyRow]
+    services: list[DifficultyRow]
+
+
+def _difficulty_aggregates(prefix: str) -> dict:
+    statistic = f"{prefix}statistic" if prefix else "pk"
+    field_of = (lambda name: f"{prefix}statistic__{name}") if prefix else (lambda name: name)
+    return {
+        "items": Count(statistic),
+        "answered_items": Count(statistic, filter=Q(**{field_of("answered__gt"): 0})),
+        "answers": Sum(field_of("answered")),
+        "correct_answers": Sum(field_of("correct")),
+        # Avg skips nulls: items nobody answered have no facility and do not count.
+        "mean_facility": Avg(field_of("facility")),
+        "flagged": Count(statistic, filter=Q(**{field_of("flag_count__gt"): 0})),
+    }
+
+
+def difficulty_by_domain(certification: Certification | None = None) -> list[DifficultyRow]:
+    """Every domain (of one certification, or all) with its items' difficulty; domains with no
+    statistics yet are listed with zeros. One query."""
+    domains = Domain.objects.select_related("certification")
+    if certification is not None:
+        domains = domains.filter(certification=certification)
+    domains = domains.annotate(**_difficulty_aggregates("questions__")).order_by(
+        "certification__code", "number"
+    )
+    return [
+        DifficultyRow(
+            key=f"{domain.certification.code} {domain.number}",
+            label=domain.name,
+            certification=domain.certification.code,
+            items=domain.items,
+            answered_items=domain.answered_items,
+            answers=domain.answers or 0,
+            correct=domain.correct_answers or 0,
+            mean_facility=domain.mean_facility,
+            flagged=domain.flagged,
+        )
+        for domain in domains
+    ]
+
+
+def difficulty_by_service(certification: Certification | None = None) -> list[DifficultyRow]:
+    """Each AWS service the answered questions are tagged with, hardest (lowest mean facility)
+    first. A question tagged with several services counts for each. One query."""
+    statistics = ItemStatistic.objects.filter(answered__gt=0, question__services__isnull=False)
+    if certification is not None:
+        statistics = statistics.filter(question__certification=certification)
+    rows = (
+        statistics.values("question__services__short_name", "question__services__name")
+        .annotate(**_difficulty_aggregates(""))
+        .order_by("mean_facility", "question__services__short_name")
+    )
+    return [
+        DifficultyRow(
+            key=row["question__services__short_name"],
+            label=row["question__services__name"],
+            certification=certification.code if certification else "",
+            items=row["items"],
+            answered_items=row["answered_items"],
+            answers=row["answers"] or 0,
+            correct=row["correct_answers"] or 0,
+            mean_facility=row["mean_facility"],
+            flagged=row["flagged"],
+        )
+        for row in rows
+    ]
+
+
+def difficulty_overview(certification: Certification | None = None) -> DifficultyOverview:
+    """The "difficulty by domain and service" page: two queries."""
+    return DifficultyOverview(
+        certification=certification,
+        domains=difficulty_by_domain(certification),
+        services=difficulty_by_service(certification),
     )
