@@ -42,7 +42,10 @@ run: db
 	@echo "Demo accounts (development only):"
 	@DEBUG=1 $(PY) manage.py seed_demo_users
 	@echo "Serving on http://$(HOST_PORT)/  (admin: http://$(HOST_PORT)/admin/)"
-	DEBUG=1 $(PY) manage.py runserver $(HOST_PORT)
+	@echo "A background worker runs notes uploads and item statistics (stopped with the server)."
+	@DEBUG=1 sh -c '$(PY) manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST_PORT)'
 
 # Browser tests drive Debian's Chromium; install it when it is missing (needs root).
 chromium:

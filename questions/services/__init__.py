@@ -17,7 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from notes.models import Certification, Domain, Fact, Service, TaskStatement
-from questions.bank import BankChoice, BankEntry, BankSource
+from questions.bank import (
+    BankChoice,
+    BankEntry,
+    BankFormatError,
+    BankSource,
+    entry_to_dict,
+    parse_entry,
+)
 from questions.bank_export import bank_entries_for, generation_inputs
 from questions.generation import DEFAULT_SEED, generate
 from questions.models import (
@@ -26,6 +33,7 @@ from questions.models import (
     Choice,
     ChoiceSpec,
     Question,
+    QuestionRevision,
     validate_choice_set,
 )
 from questions.scoring import apportion, is_answer_correct, scaled_score
@@ -88,18 +96,155 @@ def _set_in_order(question: Question, relation, target: str, rows: Iterable) -> 
     through.objects.bulk_create([through(question=question, **{target: row}) for row in rows])
 
 
+# --- Edit history -------------------------------------------------------------------------------
+
+_REVISION_SUMMARY_MAX = 500
+_SCALAR_LABELS = {
+    "key": "key",
+    "certification": "certification",
+    "domain": "domain",
+    "task_statement": "task statement",
+    "kind": "kind",
+    "select": "choose",
+    "status": "status",
+    "origin": "origin",
+    "template": "template",
+}
+
+
+def question_snapshot(question: Question) -> dict[str, Any]:
+    """The question as stored, in the bank's YAML entry form (what a revision keeps)."""
+    return entry_to_dict(bank_entries_for([question])[0])
+
+
+def _snapshots(questions: Sequence[Question]) -> dict[int, dict[str, Any]]:
+    """Snapshots of many questions in a few queries, by question id."""
+    ids_by_key = {question.key: question.pk for question in questions}
+    by_key = {entry.key: entry_to_dict(entry) for entry in bank_entries_for(questions)}
+    return {ids_by_key[key]: snapshot for key, snapshot in by_key.items() if key in ids_by_key}
+
+
+def revision_summary(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What changed between two snapshots, in words: "status draft → published; choice 2
+    marked correct; stem edited"."""
+    changes: list[str] = []
+    for name, label in _SCALAR_LABELS.items():
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes.append(
+                f"{label} {old if old not in (None, '') else 'none'} → "
+                f"{new if new not in (None, '') else 'none'}"
+            )
+    for name in ("stem", "explanation"):
+        if before.get(name) != after.get(name):
+            changes.append(f"{name} edited")
+    old_choices, new_choices = before.get("choices", []), after.get("choices", [])
+    for position in range(1, max(len(old_choices), len(new_choices)) + 1):
+        if position > len(old_choices):
+            changes.append(f"choice {position} added")
+            continue
+        if position > len(new_choices):
+            changes.append(f"choice {position} removed")
+            continue
+        old, new = old_choices[position - 1], new_choices[position - 1]
+        if old.get("correct") != new.get("correct"):
+            changes.append(
+                f"choice {position} marked {'correct' if new.get('correct') else 'wrong'}"
+            )
+        if old.get("text") != new.get("text"):
+            changes.append(f"choice {position} text edited")
+        if old.get("rationale") != new.get("rationale"):
+            changes.append(f"choice {position} rationale edited")
+    if before.get("services", []) != after.get("services", []):
+        old = ", ".join(before.get("services", [])) or "none"
+        new = ", ".join(after.get("services", [])) or "none"
+        changes.append(f"services {old} → {new}")
+    if before.get("sources", []) != after.get("sources", []):
+        changes.append("source facts changed")
+    summary = "; ".join(changes)
+    if len(summary) > _REVISION_SUMMARY_MAX:
+        summary = summary[: _REVISION_SUMMARY_MAX - 1] + "…"
+    return summary
+
+
+def _revision_save(
+    *, question: Question, number: int, snapshot: dict, source: str, summary: str, changed_by
+) -> QuestionRevision:
+    revision = QuestionRevision(
+        question=question,
+        number=number,
+        snapshot=snapshot,
+        source=source,
+        summary=summary[:_REVISION_SUMMARY_MAX],
+        changed_by=changed_by,
+    )
+    revision.full_clean()
+    revision.save()
+    return revision
+
+
+def _revision_record(
+    *,
+    question: Question,
+    before: dict[str, Any] | None,
+    source: str,
+    changed_by,
+    after: dict[str, Any] | None = None,
+    summary_prefix: str = "",
+) -> QuestionRevision | None:
+    """Record the question as it now stands, unless nothing changed. `before` is None for a new
+    question. A question changed for the first time without any history first gets its prior
+    state as a baseline revision, so the change can be undone."""
+    after = question_snapshot(question) if after is None else after
+    if before == after:
+        return None
+    # Two editors saving at once must not both take the next number: lock the question's row.
+    list(Question.objects.select_for_update().filter(pk=question.pk).values_list("pk"))
+    last = (
+        QuestionRevision.objects.filter(question=question)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    ) or 0
+    if not last and before is not None:
+        last = _revision_save(
+            question=question,
+            number=1,
+            snapshot=before,
+            source=QuestionRevision.Source.BASELINE,
+            summary="As it was before the first recorded change.",
+            changed_by=None,
+        ).number
+    summary = "question created" if before is None else revision_summary(before, after)
+    if summary_prefix:
+        summary = f"{summary_prefix}: {summary}" if summary else summary_prefix
+    return _revision_save(
+        question=question,
+        number=last + 1,
+        snapshot=after,
+        source=source,
+        summary=summary,
+        changed_by=changed_by,
+    )
+
+
 @transaction.atomic
 def question_create(
     *,
     choices: Sequence[ChoiceData],
     services: Iterable[Service] = (),
     source_facts: Iterable[Fact] = (),
+    changed_by=None,
+    change_source: str = QuestionRevision.Source.ADMIN,
     **fields: Any,
 ) -> Question:
-    """Create a question with its choices; `fields` are Question model fields."""
-    return _save_with_choices(
+    """Create a question with its choices; `fields` are Question model fields. The new question
+    starts its edit history with one revision (who created it, and how)."""
+    question = _save_with_choices(
         question=Question(**fields), choices=choices, services=services, source_facts=source_facts
     )
+    _revision_record(question=question, before=None, source=change_source, changed_by=changed_by)
+    return question
 
 
 @transaction.atomic
@@ -109,16 +254,158 @@ def question_update(
     choices: Sequence[ChoiceData] | None = None,
     services: Iterable[Service] | None = None,
     source_facts: Iterable[Fact] | None = None,
+    changed_by=None,
+    change_source: str = QuestionRevision.Source.ADMIN,
     **fields: Any,
 ) -> Question:
-    """Change a question's fields and, when given, its choices, services and source facts."""
+    """Change a question's fields and, when given, its choices, services and source facts.
+    A change (not a save that changes nothing) is recorded as a revision."""
+    before = question_snapshot(question)
     for name, value in fields.items():
         setattr(question, name, value)
     if choices is None:
         choices = [ChoiceData(c.text, c.is_correct, c.rationale) for c in question.choices.all()]
-    return _save_with_choices(
+    _save_with_choices(
         question=question, choices=choices, services=services, source_facts=source_facts
     )
+    _revision_record(question=question, before=before, source=change_source, changed_by=changed_by)
+    return question
+
+
+@transaction.atomic
+def question_revision_restore(*, revision: QuestionRevision, restored_by) -> Question:
+    """Put a question back as it was in `revision`: fields, choices (by position, so choice ids
+    and learners' answers survive), services and source facts. Recorded as a RESTORE revision.
+    Raises ValidationError, changing nothing, if that version no longer validates (e.g. its
+    domain or a service was removed)."""
+    question = Question.objects.select_for_update().get(pk=revision.question_id)
+    try:
+        entry = parse_entry(revision.snapshot)
+    except BankFormatError as exc:
+        raise ValidationError(f"Revision {revision.number} cannot be read: {exc}") from exc
+    report = BankImportReport()
+    resolved = _resolve_bank_entries([entry], report)
+    if report.errors:
+        raise ValidationError(
+            [f"Revision {revision.number} cannot be restored: {e}" for e in report.errors]
+        )
+    item = resolved[0]
+    before = question_snapshot(question)
+    for name, value in item.fields.items():
+        setattr(question, name, value)
+    _save_with_choices(
+        question=question,
+        choices=item.choices,
+        services=item.services,
+        source_facts=item.facts,
+    )
+    _revision_record(
+        question=question,
+        before=before,
+        source=QuestionRevision.Source.RESTORE,
+        changed_by=restored_by,
+        summary_prefix=f"restored revision {revision.number}",
+    )
+    return question
+
+
+# --- Bulk curation ------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    """Keys of the questions a bulk action changed, found already so, or refused (with why)."""
+
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _bulk_apply(*, questions: Iterable[Question], change, changed_by) -> BulkResult:
+    """Apply `change(question) -> list of changed field names` to each question in its own
+    savepoint (a refused question keeps its state, the others go ahead) and record a BULK
+    revision for each question that changed."""
+    result = BulkResult()
+    rows = list(
+        Question.objects.filter(pk__in=[q.pk for q in questions])
+        .select_related("certification", "domain", "task_statement")
+        .order_by("key")
+    )
+    befores = _snapshots(rows)
+    changed: list[Question] = []
+    for question in rows:
+        try:
+            with transaction.atomic():
+                fields = change(question)
+                if not fields:
+                    result.unchanged.append(question.key)
+                    continue
+                question.full_clean()
+                question.save(update_fields=[*fields, "updated_at"])
+        except ValidationError as exc:
+            result.refused.append(f"{question.key}: {' '.join(exc.messages)}")
+            continue
+        changed.append(question)
+    afters = _snapshots(changed)
+    for question in changed:
+        _revision_record(
+            question=question,
+            before=befores[question.pk],
+            after=afters[question.pk],
+            source=QuestionRevision.Source.BULK,
+            changed_by=changed_by,
+        )
+        result.changed.append(question.key)
+    return result
+
+
+@transaction.atomic
+def questions_set_status(*, questions: Iterable[Question], status: str, changed_by) -> BulkResult:
+    """Publish, retire or send back to draft many questions. Publishing checks each question
+    whole (fields and choice set) and refuses the invalid ones; the rest are published."""
+    if status not in Question.Status.values:
+        raise ValidationError(f"Unknown status {status!r}.")
+
+    def change(question: Question) -> list[str]:
+        if question.status == status:
+            return []
+        if status == Question.Status.PUBLISHED:
+            question.validate_choices()
+        question.status = status
+        return ["status"]
+
+    return _bulk_apply(questions=questions, change=change, changed_by=changed_by)
+
+
+@transaction.atomic
+def questions_move(
+    *,
+    questions: Iterable[Question],
+    domain: Domain,
+    task_statement: TaskStatement | None = None,
+    changed_by,
+) -> BulkResult:
+    """Move questions to another domain (and task statement, or none) of their certification.
+    A question of another certification is refused, by key; the others move."""
+    if task_statement is not None and task_statement.domain_id != domain.pk:
+        raise ValidationError(
+            f"Task statement {task_statement.code} is not in domain {domain.number}."
+        )
+
+    def change(question: Question) -> list[str]:
+        if question.certification_id != domain.certification_id:
+            raise ValidationError(
+                f"it is a {question.certification.code} question; domain {domain.number} "
+                f"belongs to {domain.certification.code}."
+            )
+        if question.domain_id == domain.pk and question.task_statement_id == (
+            task_statement.pk if task_statement else None
+        ):
+            return []
+        question.domain, question.task_statement = domain, task_statement
+        return ["domain", "task_statement"]
+
+    return _bulk_apply(questions=questions, change=change, changed_by=changed_by)
 
 
 INSTRUCTORS_GROUP = "Instructors"
@@ -609,9 +896,18 @@ def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> None:
 
 
 @transaction.atomic
-def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankImportReport:
+def bank_import(
+    *,
+    entries: Sequence[BankEntry],
+    dry_run: bool = False,
+    changed_by=None,
+    change_source: str = QuestionRevision.Source.IMPORT,
+) -> BankImportReport:
     """Create or update questions from bank entries, matched by key. All or nothing: if any
-    entry is invalid, nothing is written and every problem is reported with its key."""
+    entry is invalid, nothing is written and every problem is reported with its key.
+
+    Each changed question gets a revision (`change_source`, `changed_by`); new questions are
+    bulk-created without one (their first later change records their state as a baseline)."""
     report = BankImportReport()
     resolved = _resolve_bank_entries(entries, report)
     if report.errors:
@@ -634,6 +930,8 @@ def bank_import(*, entries: Sequence[BankEntry], dry_run: bool = False) -> BankI
                 choices=item.choices,
                 services=item.services,
                 source_facts=item.facts,
+                changed_by=changed_by,
+                change_source=change_source,
                 **fields,
             )
             report.changed.append(item.entry.key)
@@ -734,7 +1032,7 @@ def bank_generate(
         )
         for draft in result.questions
     ]
-    imported = bank_import(entries=entries)
+    imported = bank_import(entries=entries, change_source=QuestionRevision.Source.GENERATOR)
     if imported.errors:
         raise ValidationError(imported.errors)
     report.created, report.updated = len(imported.created), len(imported.changed)

@@ -127,3 +127,163 @@ def test_attempts_are_visible_read_only_to_superusers(admin_client, saa_domain):
     detail = admin_client.get(reverse("admin:questions_attempt_change", args=[attempt.pk]))
     assert detail.status_code == 200
     assert admin_client.get(reverse("admin:questions_attempt_add")).status_code == 403
+
+
+def test_admin_refuses_choose_two_with_one_correct_choice_with_the_message(
+    admin_client, saa_domain
+):
+    url = reverse("admin:questions_question_add")
+    data = question_form(saa_domain, kind="multiple", select_count=2, correct=(0,), n_choices=5)
+    response = admin_client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A choose-2 question has exactly 2 correct choices, not 1." in html
+    assert "Please correct the error" in html
+    assert not Question.objects.exists()
+
+
+# --- Live preview -------------------------------------------------------------------------------
+
+
+def preview_data(**overrides) -> dict:
+    data = {
+        "kind": "multiple",
+        "select_count": "2",
+        "stem": "Which **two** services store objects?",
+        "explanation": "Unsaved *explanation*.",
+        "choices-TOTAL_FORMS": "5",
+    }
+    for i in range(5):
+        data[f"choices-{i}-text"] = f"Typed option {i}"
+        data[f"choices-{i}-rationale"] = f"Typed rationale {i}"
+    data["choices-0-is_correct"] = data["choices-3-is_correct"] = "on"
+    data["choices-4-DELETE"] = "on"
+    data.update(overrides)
+    return data
+
+
+def test_preview_renders_the_posted_unsaved_question_and_saves_nothing(admin_client):
+    from tests.questions.factories import QuestionFactory
+
+    question = QuestionFactory(stem="The saved stem?")
+    response = admin_client.post(reverse("admin:questions_question_preview"), preview_data())
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Which <strong>two</strong> services store objects?" in html
+    assert "Choose TWO." in html
+    assert html.count('type="checkbox"') == 4  # the row marked for deletion is left out
+    assert "Typed option 3" in html and "Typed option 4" not in html
+    assert "<em>explanation</em>" in html
+    question.refresh_from_db()
+    assert question.stem == "The saved stem?"
+    assert Question.objects.count() == 1
+
+
+def test_preview_shows_half_typed_input_but_refuses_junk(admin_client):
+    url = reverse("admin:questions_question_preview")
+    half = admin_client.post(url, preview_data(kind="single", select_count="", stem=""))
+    assert half.status_code == 200
+    assert "Choose one answer." in half.content.decode()
+
+    assert admin_client.post(url, preview_data(kind="essay")).status_code == 400
+    assert admin_client.post(url, preview_data(select_count="two")).status_code == 400
+    assert (
+        admin_client.post(url, preview_data(**{"choices-TOTAL_FORMS": "9999"})).status_code == 400
+    )
+    assert admin_client.get(url).status_code == 405
+
+
+def test_preview_needs_add_or_change_permission(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.questions.factories import UserFactory
+
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_question"))
+    client.force_login(viewer)
+    response = client.post(reverse("admin:questions_question_preview"), preview_data())
+    assert response.status_code == 403
+
+
+def test_change_page_shows_the_saved_question_preview_without_javascript(admin_client):
+    from tests.questions.factories import QuestionFactory
+
+    question = QuestionFactory(
+        stem="Which `S3` storage class fits?", kind="multiple", select_count=2
+    )
+    response = admin_client.get(reverse("admin:questions_question_change", args=[question.pk]))
+    html = response.content.decode()
+    assert 'id="question-preview"' in html
+    assert f'data-preview-url="{reverse("admin:questions_question_preview")}"' in html
+    assert "Which <code>S3</code> storage class fits?" in html
+    assert "Choose TWO." in html
+    assert 'src="/static/js/admin_preview.js"' in html
+
+
+# --- List columns -------------------------------------------------------------------------------
+
+
+def add_statistics_and_reports(question, *, facility, discrimination, open_reports):
+    from django.utils import timezone
+
+    from questions.models import ItemStatistic, QuestionReport
+    from tests.questions.factories import UserFactory
+
+    ItemStatistic.objects.create(
+        question=question,
+        answered=40,
+        correct=round(40 * facility),
+        facility=facility,
+        discrimination=discrimination,
+        flags=["too_hard"] if facility < 0.2 else [],
+        flag_count=1 if facility < 0.2 else 0,
+        computed_at=timezone.now(),
+    )
+    for _ in range(open_reports):
+        QuestionReport.objects.create(question=question, reporter=UserFactory(), reason="typo")
+    QuestionReport.objects.create(
+        question=question,
+        reporter=UserFactory(),
+        reason="typo",
+        status="rejected",
+        resolved_at=timezone.now(),
+    )
+
+
+def test_changelist_shows_statistics_and_open_reports_in_bounded_queries(
+    admin_client, saa_domain, django_assert_max_num_queries
+):
+    from tests.questions.factories import QuestionFactory
+
+    url = reverse("admin:questions_question_changelist")
+    hard = QuestionFactory(key="hard-question", domain=saa_domain)
+    add_statistics_and_reports(hard, facility=0.125, discrimination=-0.25, open_reports=2)
+    QuestionFactory(key="fresh-question", domain=saa_domain)
+
+    with django_assert_max_num_queries(30) as few:
+        response = admin_client.get(url)
+    html = response.content.decode()
+    assert "0.12" in html and "-0.25" in html
+    assert "–" in html  # the question with no statistics yet
+    assert ">2<" in html  # two open reports; the rejected one is not counted
+
+    for index in range(15):
+        question = QuestionFactory(key=f"middling-question-{index:02d}", domain=saa_domain)
+        add_statistics_and_reports(
+            question, facility=0.5, discrimination=0.3, open_reports=index % 2
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get(url).status_code == 200
+
+    # Columns are counted after the action checkbox: facility is the 8th, open reports the 10th.
+    rising = admin_client.get(url, {"o": "8"}).content.decode()
+    assert rising.index("hard-question") < rising.index("middling-question-00")
+    falling = admin_client.get(url, {"o": "-8"}).content.decode()
+    assert falling.index("middling-question-00") < falling.index("hard-question")
+    most_reported = admin_client.get(url, {"o": "-10"}).content.decode()
+    assert most_reported.index("hard-question") < most_reported.index("middling-question-01")
+    flagged = admin_client.get(url, {"flagged": "yes"}).content.decode()
+    assert "hard-question" in flagged and "fresh-question" not in flagged
+    reported = admin_client.get(url, {"open_reports": "yes"}).content.decode()
+    assert "hard-question" in reported and "fresh-question" not in reported
