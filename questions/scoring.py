@@ -58,3 +58,15 @@ def scaled_score(
             100 - passing_percent
         )
     return round(value)
+
+
+def attempt_result(
+    *, correct_count: int, question_count: int, score_min: int, score_max: int, passing_score: int
+) -> tuple[float, int, bool]:
+    """An attempt's percent, scaled score and pass/fail from its count of correct answers; the
+    one computation shared by submission and rescoring."""
+    percent = 100 * correct_count / question_count if question_count else 0.0
+    scaled = scaled_score(
+        percent=percent, score_min=score_min, score_max=score_max, passing_score=passing_score
+    )
+    return percent, scaled, scaled >= passing_score

@@ -32,13 +32,9 @@ from questions.forms import (
     choose_message,
 )
 from questions.models import Attempt, AttemptQuestion, Question
-from questions.report_selectors import (
-    ReportPanel,
-    learner_report_panels,
-    question_for_report,
-)
 from questions.selectors import (
     AnsweredQuestion,
+    ReportPanel,
     ReviewFilter,
     answer_review_allowed,
     attempt_answer_review,
@@ -53,6 +49,8 @@ from questions.selectors import (
     certifications_for_practice,
     dashboard_for_learner,
     exam_page,
+    learner_report_panels,
+    question_for_report,
 )
 from questions.services import (
     AttemptClosed,

@@ -14,8 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from questions.models import Question, QuestionReport
-from questions.report_selectors import question_rescore_count
-from questions.selectors import LETTERS
+from questions.selectors import LETTERS, question_rescore_count
 from questions.services.reports import (
     KEY_FIXED_NOTE,
     RescoreResult,

@@ -36,7 +36,7 @@ from questions.models import (
     QuestionRevision,
     validate_choice_set,
 )
-from questions.scoring import apportion, is_answer_correct, scaled_score
+from questions.scoring import apportion, attempt_result, is_answer_correct
 from questions.tasks import item_statistics_refresh_task
 
 
@@ -731,14 +731,13 @@ def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt
     AttemptQuestion.objects.bulk_update(items, ["is_correct"])
     certification = attempt.certification
     attempt.correct_count = sum(item.is_correct for item in items)
-    attempt.percent = 100 * attempt.correct_count / len(items) if items else 0.0
-    attempt.scaled_score = scaled_score(
-        percent=attempt.percent,
+    attempt.percent, attempt.scaled_score, attempt.passed = attempt_result(
+        correct_count=attempt.correct_count,
+        question_count=len(items),
         score_min=certification.score_min,
         score_max=certification.score_max,
         passing_score=certification.passing_score,
     )
-    attempt.passed = attempt.scaled_score >= certification.passing_score
     attempt.status = Attempt.Status.SUBMITTED
     # An auto-submitted attempt ends at its deadline, however late the request that noticed.
     attempt.submitted_at = min(now, attempt.deadline) if auto and attempt.deadline else now

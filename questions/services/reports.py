@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from notes.models import Certification
 from questions.models import (
     Attempt,
     AttemptQuestion,
@@ -19,7 +18,7 @@ from questions.models import (
     QuestionReport,
     QuestionRevision,
 )
-from questions.scoring import is_answer_correct, scaled_score
+from questions.scoring import attempt_result, is_answer_correct
 from questions.services import ChoiceData, question_update
 from questions.tasks import item_statistics_refresh_task
 
@@ -157,20 +156,6 @@ class RescoreResult:
         return self.now_passing + self.now_failing
 
 
-def _attempt_score(
-    *, correct_count: int, question_count: int, certification: Certification
-) -> tuple[float, int, bool]:
-    """Percent, scaled score and pass, computed as `attempt_submit` does at submission."""
-    percent = 100 * correct_count / question_count if question_count else 0.0
-    scaled = scaled_score(
-        percent=percent,
-        score_min=certification.score_min,
-        score_max=certification.score_max,
-        passing_score=certification.passing_score,
-    )
-    return percent, scaled, scaled >= certification.passing_score
-
-
 @transaction.atomic
 def attempts_rescore(*, question: Question) -> RescoreResult:
     """Re-mark the question in every submitted attempt against its current key, then update
@@ -209,10 +194,13 @@ def attempts_rescore(*, question: Question) -> RescoreResult:
         tally = tallies[attempt.pk]
         was_passing = attempt.passed
         attempt.correct_count = tally["correct"]
-        attempt.percent, attempt.scaled_score, attempt.passed = _attempt_score(
+        certification = attempt.certification
+        attempt.percent, attempt.scaled_score, attempt.passed = attempt_result(
             correct_count=tally["correct"],
             question_count=tally["total"],
-            certification=attempt.certification,
+            score_min=certification.score_min,
+            score_max=certification.score_max,
+            passing_score=certification.passing_score,
         )
         now_passing += attempt.passed and not was_passing
         now_failing += was_passing and not attempt.passed
