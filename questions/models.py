@@ -447,6 +447,9 @@ class NoteUpload(models.Model):
     error = models.TextField(blank=True)
     facts_added = models.PositiveIntegerField(default=0)
     questions_drafted = models.PositiveIntegerField(default=0)
+    drafted_questions = models.ManyToManyField(
+        Question, blank=True, related_name="note_uploads", help_text="Created by this upload."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

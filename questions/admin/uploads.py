@@ -215,24 +215,13 @@ class NoteUploadAdmin(admin.ModelAdmin):
 
 
 def drafted_questions(upload: NoteUpload) -> QuerySet[Question]:
-    """The generated questions created while this upload's task ran (they were created as
-    drafts; an instructor may have published some since)."""
-    if upload.started_at is None or upload.finished_at is None or not upload.questions_drafted:
-        return Question.objects.none()
-    return Question.objects.filter(
-        origin=Question.Origin.GENERATED,
-        created_at__gte=upload.started_at,
-        created_at__lte=upload.finished_at,
-    ).order_by("key")
+    """The questions this upload's task created (as drafts; an instructor may have published
+    some since)."""
+    return upload.drafted_questions.order_by("key")
 
 
 def drafted_changelist_url(upload: NoteUpload) -> str:
-    """The question change list filtered to this upload's questions that are still drafts
-    (plain field lookups, which the question admin accepts in its URL)."""
-    query = {
-        "status__exact": Question.Status.DRAFT,
-        "origin__exact": Question.Origin.GENERATED,
-        "created_at__gte": upload.started_at.isoformat(),
-        "created_at__lte": upload.finished_at.isoformat(),
-    }
+    """The question change list showing this upload's questions that are still drafts."""
+    ids = ",".join(str(pk) for pk in upload.drafted_questions.values_list("pk", flat=True))
+    query = {"status__exact": Question.Status.DRAFT, "id__in": ids}
     return f"{reverse('admin:questions_question_changelist')}?{urlencode(query)}"

@@ -947,6 +947,7 @@ def bank_import(
 @dataclass
 class GenerationReport:
     created: int = 0
+    created_keys: list[str] = field(default_factory=list)
     updated: int = 0
     unchanged: int = 0
     stale: int = 0
@@ -1035,6 +1036,7 @@ def bank_generate(
     if imported.errors:
         raise ValidationError(imported.errors)
     report.created, report.updated = len(imported.created), len(imported.changed)
+    report.created_keys = list(imported.created)
     report.unchanged = len(imported.unchanged)
     in_scope = Question.objects.filter(origin=Question.Origin.GENERATED)
     if certification:

@@ -130,6 +130,7 @@ def _note_upload_generate(upload: NoteUpload) -> None:
     upload.questions_drafted = report.created
     upload.full_clean()
     upload.save(update_fields=["questions_drafted"])
+    upload.drafted_questions.set(Question.objects.filter(key__in=report.created_keys))
     _progress(
         upload,
         f"Generated: {report.created} new draft questions, {report.updated} updated, "
