@@ -156,10 +156,14 @@ def parse_entry(raw: Any) -> BankEntry:
     )
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, parsed ~6x faster.
+_BankLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_bank_text(text: str) -> tuple[list[BankEntry], list[str]]:
     """Parse a whole bank file: entries that parsed, and one error line per bad entry."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_BankLoader)
     except yaml.YAMLError as exc:
         return [], [f"not valid YAML: {exc}"]
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):

@@ -320,7 +320,17 @@ class QuestionAdmin(admin.ModelAdmin):
         ("Provenance", {"fields": ["template", "source_facts"], "classes": ["collapse"]}),
     ]
     inlines = [ChoiceInline]
-    actions = ["publish_questions", "retire_questions", "draft_questions", "move_questions"]
+    actions = [
+        "publish_questions",
+        "retire_questions",
+        "draft_questions",
+        "move_questions",
+        "export_as_yaml",
+    ]
+
+    @admin.action(description="Export selected as YAML", permissions=["view"])
+    def export_as_yaml(self, request, queryset):
+        return bank_io.export_selected_as_yaml(self, request, queryset)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

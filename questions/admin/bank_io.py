@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -186,7 +186,6 @@ def export_view(request: HttpRequest, *, model_admin) -> HttpResponse:
     return _download(_entries_of(questions))
 
 
-@admin.action(description="Export selected as YAML", permissions=["view"])
 def export_selected_as_yaml(model_admin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
     return _download(_entries_of(queryset))
 
@@ -200,11 +199,7 @@ def _view(model_admin, view, method_guard):
 
 
 def question_admin_urls(model_admin) -> list:
-    """URL patterns added to the question admin (import, export). The export action joins the
-    admin's own actions here, the one hook this module has into QuestionAdmin."""
-    actions = list(model_admin.actions or [])
-    if export_selected_as_yaml not in actions:
-        model_admin.actions = [*actions, export_selected_as_yaml]
+    """URL patterns added to the question admin (import, export)."""
     return [
         path(
             "import/",

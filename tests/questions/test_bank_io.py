@@ -293,7 +293,7 @@ def test_export_selected_action_exports_only_those(instructor_client):
     chosen = Question.objects.filter(key__in=["one", "three"])
     response = instructor_client.post(
         CHANGELIST_URL,
-        {"action": "export_selected_as_yaml", "_selected_action": [q.pk for q in chosen]},
+        {"action": "export_as_yaml", "_selected_action": [q.pk for q in chosen]},
     )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="question-bank-')
