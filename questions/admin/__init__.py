@@ -288,8 +288,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = [
         "key",
         "short_stem",
-        "certification",
-        "domain",
+        "exam",
+        "domain_label",
         "kind",
         "status",
         "origin",
@@ -373,6 +373,15 @@ class QuestionAdmin(admin.ModelAdmin):
                 open_report_count=Coalesce(Subquery(open_reports), 0),
             )
         )
+
+    # Short forms: the list must leave room for the statistics columns.
+    @admin.display(description="Exam", ordering="certification__code")
+    def exam(self, question: Question) -> str:
+        return question.certification.code
+
+    @admin.display(description="Domain", ordering="domain__number")
+    def domain_label(self, question: Question) -> str:
+        return f"{question.domain.number}. {question.domain.name}"
 
     @admin.display(description="Stem")
     def short_stem(self, question: Question) -> str:
