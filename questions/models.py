@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -338,7 +338,7 @@ class QuestionReport(models.Model):
         help_text="The attempt the learner was reviewing.",
     )
     reason = models.CharField(max_length=12, choices=Reason.choices)
-    details = models.TextField(blank=True, max_length=2000)
+    details = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
