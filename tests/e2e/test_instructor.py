@@ -1,5 +1,6 @@
 """An instructor's day in Chromium: the demo instructor writes a "choose TWO" question in the
-admin and publishes it, and a learner then gets it in a practice set."""
+admin (watching the live preview), saves it as a draft, publishes it with the bulk action, and a
+learner then gets it in a practice set."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def add_choose_two_question(page: Page) -> None:
     page.get_by_role("link", name="Add question").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add question")
     page.get_by_label("Key").fill("two-copies-of-uploads")
-    page.get_by_label("Status").select_option(label="Published")
+    page.get_by_label("Status").select_option(label="Draft")
     page.get_by_label("Origin").select_option(label="Authored by an instructor")
     domain = Domain.objects.get(certification__code="SAA-C03", number=2)
     page.get_by_label("Certification").select_option(label=str(domain.certification))
@@ -55,6 +56,9 @@ def add_choose_two_question(page: Page) -> None:
     page.get_by_label("Kind").select_option(label="Multiple response")
     page.get_by_label("Select count").fill("2")
     page.get_by_label("Stem").fill(STEM)
+    # The live preview follows the typing: the learner's view of the unsaved stem.
+    preview = page.locator("#question-preview .preview-body")
+    expect(preview.locator(".stem")).to_have_text(STEM)
     page.get_by_label("Explanation").fill(
         "Replication and cross-Region backup copies both keep a second copy."
     )
@@ -69,8 +73,18 @@ def add_choose_two_question(page: Page) -> None:
         )
         if correct:
             page.locator(f"[name=choices-{index}-is_correct]").check()
+    expect(preview.locator("fieldset.options input[type=checkbox]")).to_have_count(5)
+    expect(preview).to_contain_text("Choose TWO.")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+
+
+def publish_with_the_bulk_action(page: Page, key: str) -> None:
+    row = page.locator("#result_list tr").filter(has_text=key)
+    row.locator("input.action-select").check()
+    page.get_by_label("Action:").select_option(label="Publish selected questions")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Published 1 question(s).")
 
 
 def test_demo_instructor_publishes_a_choose_two_question_a_learner_then_gets(
@@ -83,7 +97,11 @@ def test_demo_instructor_publishes_a_choose_two_question_a_learner_then_gets(
     admin_log_in(page, site)
     add_choose_two_question(page)
     question = Question.objects.get(key="two-copies-of-uploads")
+    assert question.status == Question.Status.DRAFT
+    publish_with_the_bulk_action(page, "two-copies-of-uploads")
+    question.refresh_from_db()
     assert question.status == Question.Status.PUBLISHED
+    assert question.revisions.filter(source="bulk", summary__contains="published").exists()
     assert (question.kind, question.select_count) == (Question.Kind.MULTIPLE, 2)
     assert [(c.text, c.is_correct) for c in question.choices.all()] == OPTIONS
     expect(page.locator("#result_list")).to_contain_text("two-copies-of-uploads")

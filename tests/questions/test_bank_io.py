@@ -364,3 +364,32 @@ def test_import_bank_names_the_line_of_an_invalid_question(catalog, tmp_path):
     path.write_text("questions: [unclosed\n")
     with pytest.raises(CommandError, match="not valid YAML: line 2, column 1"):
         call_command("import_bank", str(path), stdout=StringIO())
+
+
+def test_a_write_that_fails_midway_rolls_back_the_whole_import(catalog, monkeypatch):
+    """Validation catches bad files before any write; this is the other half: if a write fails
+    after others succeeded (here the second changed question's save), nothing stays written."""
+    import_text(bank(entry("first-changed"), entry("second-changed")))
+    before = dump_bank_text(bank_entries_all())
+    real_save = Question.save
+
+    def failing_save(self, *args, **kwargs):
+        if self.key == "second-changed":
+            raise RuntimeError("disk full")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Question, "save", failing_save)
+    entries, errors = load_bank_text(
+        bank(
+            entry("brand-new"),
+            entry("first-changed", stem="Reworded first?"),
+            entry("second-changed", stem="Reworded second?"),
+        )
+    )
+    assert not errors
+    with pytest.raises(RuntimeError, match="disk full"):
+        bank_import(entries=entries)
+    monkeypatch.setattr(Question, "save", real_save)
+    assert dump_bank_text(bank_entries_all()) == before
+    assert not Question.objects.filter(key="brand-new").exists()
+    assert not QuestionRevision.objects.exists()
