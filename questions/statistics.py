@@ -6,6 +6,14 @@ stores what these functions compute. Definitions (the admin's statistics pages r
 - **Data.** The questions of *submitted* attempts only. A question counts as **answered** when
   the learner chose at least one option. Questions left unanswered (time ran out, skipped) are
   left out of every statistic: they say something about the learner's time, not about the item.
+- **Unit: one submitted attempt is one learner response.** Every statistic counts attempts, not
+  people: a learner who sits an exam twice counts twice, each time with that sitting's own
+  rest-of-attempt score. Why: the score an answer is compared with must come from the same
+  sitting (learners improve between sittings, and practice sets differ, so a learner has no
+  single total to rank by), and an item's quality is how it behaves each time it is sat. The
+  cost: a learner who repeats a question weighs more, and may remember it, which pushes
+  facility up; with many learners this matters little, and the admin says so next to the
+  numbers.
 - **Facility** = correct answers / answers: the share answered correctly (0 to 1; high is easy).
 - **Discrimination** = the point-biserial correlation (Pearson's r between a 1/0 variable and
   a score) between the item score (1 correct, 0 wrong) and the learner's score on the *rest* of

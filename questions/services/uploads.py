@@ -3,11 +3,15 @@
 `note_upload_create` saves the upload and queues `note_upload_process_task` once the upload is
 committed; a worker (`python manage.py db_worker`, or at once with the immediate backend) then
 runs `note_upload_process`, which records each step on the upload so the admin can show it.
+Generation only adds questions (`bank_generate(only_new=True)`): an upload never changes or
+retires a question already in the bank, published or not. `note_upload_requeue` retries an
+upload that failed, or one whose worker died while running it.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -24,6 +28,9 @@ logger = logging.getLogger(__name__)
 # Uploads are stored as note sources under this prefix: uploading a file of the same name again
 # replaces that source incrementally, as re-ingesting a changed file on disk does.
 UPLOAD_SOURCE_PREFIX = "uploads/"
+# Processing takes seconds; an upload still running after this long has lost its worker (killed
+# or restarted mid-task), since nothing else would ever finish it.
+RUNNING_STUCK_AFTER = timedelta(minutes=15)
 
 
 class NoteUploadError(Exception):
@@ -34,13 +41,37 @@ def note_upload_source_path(name: str) -> str:
     return f"{UPLOAD_SOURCE_PREFIX}{name}"
 
 
+def validate_note_file_name(name: str) -> None:
+    """Refuse anything but a bare file name (no folders) with a notes suffix; the one check used
+    by the admin's upload form and by `note_upload_create`."""
+    path = PurePath(name)
+    if path.name != name or path.suffix.lower() not in NOTE_SUFFIXES:
+        raise ValidationError(
+            f"{name}: not a notes file; expected one of {', '.join(sorted(NOTE_SUFFIXES))}.",
+            code="suffix",
+        )
+
+
+def note_upload_looks_stuck(upload: NoteUpload, *, now: datetime | None = None) -> bool:
+    """Running for longer than any processing takes: its worker has most likely died."""
+    return (
+        upload.status == NoteUpload.Status.RUNNING
+        and upload.started_at is not None
+        and (now or timezone.now()) - upload.started_at > RUNNING_STUCK_AFTER
+    )
+
+
+def note_upload_can_be_requeued(upload: NoteUpload, *, now: datetime | None = None) -> bool:
+    return upload.status == NoteUpload.Status.FAILED or note_upload_looks_stuck(upload, now=now)
+
+
 @transaction.atomic
 def note_upload_create(*, name: str, content: str, uploaded_by) -> NoteUpload:
     """Save an uploaded notes file and queue its processing once the upload is committed."""
-    if PurePath(name).name != name or PurePath(name).suffix.lower() not in NOTE_SUFFIXES:
-        raise ValidationError(
-            {"name": f"{name!r} is not a notes file name ({', '.join(sorted(NOTE_SUFFIXES))})."}
-        )
+    try:
+        validate_note_file_name(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from exc
     upload = NoteUpload(
         name=name,
         content=content,
@@ -53,6 +84,36 @@ def note_upload_create(*, name: str, content: str, uploaded_by) -> NoteUpload:
     # After commit: a worker must find the row, and nothing is queued if the upload rolls back.
     transaction.on_commit(lambda: _note_upload_enqueue(upload_id=upload.pk))
     return upload
+
+
+@transaction.atomic
+def note_upload_requeue(*, upload: NoteUpload, requeued_by) -> NoteUpload:
+    """Queue a failed upload, or one stuck running, for processing again.
+
+    Processing is safe to repeat: the ingest replaces the upload's own notes source, and
+    generation only adds questions not yet in the bank. The row is locked so two retries at once
+    queue one task; any other state is refused, so a finished or live upload is never rerun.
+    """
+    locked = NoteUpload.objects.select_for_update().get(pk=upload.pk)
+    if not note_upload_can_be_requeued(locked):
+        minutes = int(RUNNING_STUCK_AFTER.total_seconds() // 60)
+        raise ValidationError(
+            f"{locked.name} cannot be retried: it is {locked.get_status_display().lower()}. "
+            f"Only a failed upload, or one running for more than {minutes} minutes, can be.",
+            code="not_retryable",
+        )
+    previous = locked.get_status_display().lower()
+    locked.status = NoteUpload.Status.QUEUED
+    locked.error = ""
+    locked.started_at = None
+    locked.finished_at = None
+    locked.progress += _progress_line(
+        f"Retry requested by {requeued_by.get_username()} (was {previous}); waiting for a worker."
+    )
+    locked.full_clean()
+    locked.save(update_fields=["status", "error", "started_at", "finished_at", "progress"])
+    transaction.on_commit(lambda: _note_upload_enqueue(upload_id=locked.pk))
+    return locked
 
 
 def _note_upload_enqueue(*, upload_id: int) -> None:
@@ -104,9 +165,11 @@ def _note_upload_ingest(upload: NoteUpload) -> None:
     file_report = summary.files[0]
     for warning in file_report.warnings:
         _progress(upload, f"Warning: {warning}")
-    upload.facts_added = _facts_added(file_report)
-    upload.full_clean()
-    upload.save(update_fields=["facts_added"])
+    # A retry re-ingests text the first run already stored ("unchanged"): keep that run's count.
+    if file_report.outcome != "unchanged":
+        upload.facts_added = _facts_added(file_report)
+        upload.full_clean()
+        upload.save(update_fields=["facts_added"])
     _progress(upload, _ingest_summary(file_report))
 
 
@@ -125,16 +188,22 @@ def _ingest_summary(report: FileIngestReport) -> str:
 
 
 def _note_upload_generate(upload: NoteUpload) -> None:
-    _progress(upload, "Generating questions from the whole fact base (new ones as drafts).")
-    report = bank_generate(new_status=Question.Status.DRAFT)
-    upload.questions_drafted = report.created
-    upload.full_clean()
-    upload.save(update_fields=["questions_drafted"])
-    upload.drafted_questions.set(Question.objects.filter(key__in=report.created_keys))
+    _progress(upload, "Generating questions from the whole fact base; only new ones are added.")
+    # One transaction: the drafts and the upload's record of them are saved together, so a
+    # worker dying in between cannot leave drafts that no upload links (a retry adds none).
+    with transaction.atomic():
+        # Only new keys: questions already in the bank, published ones above all, are what
+        # learners see and instructors curate; an upload must not rewrite or retire them.
+        report = bank_generate(new_status=Question.Status.DRAFT, only_new=True)
+        # Added to, not replaced: a retry keeps what an earlier run of this upload drafted.
+        upload.drafted_questions.add(*Question.objects.filter(key__in=report.created_keys))
+        upload.questions_drafted = upload.drafted_questions.count()
+        upload.full_clean()
+        upload.save(update_fields=["questions_drafted"])
     _progress(
         upload,
-        f"Generated: {report.created} new draft questions, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.stale} marked stale.",
+        f"Generated: {report.created} new draft questions; "
+        f"{report.unchanged} already in the bank, left as they are.",
     )
 
 

@@ -3,6 +3,8 @@ the difficulty by domain and service page."""
 
 import factory
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -235,3 +237,30 @@ def test_difficulty_page_reports_an_unknown_certification(instructor_client, two
 
 def test_difficulty_page_is_get_only(instructor_client):
     assert instructor_client.post(reverse(DIFFICULTY)).status_code == 405
+
+
+def test_domain_filter_query_count_does_not_grow_with_domains(instructor_client, ranked):
+    url = reverse(CHANGELIST)
+    instructor_client.get(url)  # warm the caches (content types, permissions)
+    with CaptureQueriesContext(connection) as few_domains:
+        instructor_client.get(url)
+    # Each domain under its own certification: naming one reads its certification's code.
+    for _ in range(8):
+        DomainFactory(certification=CertificationFactory())
+
+    with CaptureQueriesContext(connection) as many_domains:
+        response = instructor_client.get(url)
+
+    assert len(many_domains) == len(few_domains)
+    html = response.content.decode()
+    assert f"question__domain__id__exact={ranked.pk}" in html
+    assert str(ranked) in html  # listed as "<exam code> D<number> <name>"
+    filtered = instructor_client.get(url, {"question__domain__id__exact": ranked.pk})
+    assert filtered.context["cl"].result_count == 5
+
+
+def test_definitions_say_each_attempt_is_one_learner_response(instructor_client, ranked):
+    for url in (reverse(CHANGELIST), reverse(DIFFICULTY)):
+        html = instructor_client.get(url).content.decode()
+        assert "Each submitted attempt counts as one learner response" in html
+        assert "a learner who sits an exam twice counts twice" in html

@@ -337,3 +337,35 @@ def test_command_recomputes_every_question():
     assert "0 question(s) flagged" in out.getvalue()
     assert ItemStatistic.objects.get(question=answered).answered == 2
     assert ItemStatistic.objects.get(question=never).answered == 0
+
+
+def test_a_learner_who_sits_twice_counts_as_two_responses():
+    """Each submitted attempt is one response, compared with that sitting's own score."""
+    question = QuestionFactory()
+    wrong, keyed = question.choices.get(position=2), question.choices.get(is_correct=True)
+    repeater = UserFactory(password=factory.Transformer.Force("!"))
+    sittings = [
+        (repeater, wrong, False, 2),  # first sitting: wrong, 2 of 10 in all
+        (repeater, keyed, True, 8),  # second sitting: right, 8 of 10
+        (UserFactory(password=factory.Transformer.Force("!")), keyed, True, 6),
+    ]
+    for learner, choice, correct, total in sittings:
+        attempt = SubmittedAttemptFactory(
+            learner=learner, certification=question.certification, correct_count=total
+        )
+        SubmittedAnswerFactory(
+            attempt=attempt, question=question, selected=[choice.pk], is_correct=correct
+        )
+
+    item_statistics_refresh(question_ids=[question.pk])
+
+    statistic = ItemStatistic.objects.get(question=question)
+    assert (statistic.answered, statistic.correct) == (3, 2)
+    assert statistic.facility == pytest.approx(2 / 3)
+    # Rest-of-attempt scores in ninths: 2 (wrong), 7 and 5 (right). Deviations from the means
+    # (2/3 and 14/3): x -2/3, 1/3, 1/3; y -8/3, 7/3, 1/3. Sxy = 24/9, Sxx = 6/9, Syy = 114/9,
+    # so r = 24 / sqrt(6 × 114) = 12 / sqrt(171). Counting the learner once would leave only
+    # right answers, and no discrimination at all.
+    assert statistic.discrimination == pytest.approx(12 / 171**0.5)
+    assert statistic.option_counts[str(wrong.pk)] == 1
+    assert statistic.option_counts[str(keyed.pk)] == 2

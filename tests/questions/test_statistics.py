@@ -143,3 +143,9 @@ def test_no_flags_below_thirty_answers():
         choices=CHOICES,
     )
     assert flags == ()
+
+
+def test_the_definitions_name_the_attempt_as_the_unit():
+    definitions = statistics.__doc__
+    assert "one submitted attempt is one learner response" in definitions
+    assert "a learner who sits an exam twice counts twice" in definitions

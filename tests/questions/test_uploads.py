@@ -2,17 +2,26 @@
 in the tests) ingests it and drafts questions from it, and the upload's page shows progress."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from notes.ingest import NOTE_SUFFIXES
 from notes.models import Fact, NoteSource
 from notes.services import note_text_ingest
-from questions.admin.uploads import MAX_UPLOAD_BYTES, drafted_changelist_url, drafted_questions
-from questions.models import NoteUpload, Question
+from questions.admin.uploads import (
+    MAX_UPLOAD_BYTES,
+    NoteUploadFilter,
+    drafted_changelist_url,
+    drafted_questions,
+)
+from questions.models import Choice, NoteUpload, Question
 from questions.services import bank_generate, instructor_group_ensure
 from questions.services.uploads import note_upload_create, note_upload_process
 from questions.tasks import note_upload_process_task
@@ -59,6 +68,18 @@ def instructor(catalog):
 def instructor_client(client, instructor):
     client.force_login(instructor)
     return client
+
+
+@pytest.fixture
+def question_admin_filters_by_upload(monkeypatch):
+    """The question change list with the notes-upload filter, which the drafts link uses (the
+    lead adds it to `QuestionAdmin.list_filter`; until then it is added here)."""
+    question_admin = admin.site._registry[Question]
+    if NoteUploadFilter not in question_admin.list_filter:
+        monkeypatch.setattr(
+            question_admin, "list_filter", [*question_admin.list_filter, NoteUploadFilter]
+        )
+    return question_admin
 
 
 def notes_file(name: str = "aws-limits.md", content: bytes = NOTES.encode()) -> SimpleUploadedFile:
@@ -286,7 +307,10 @@ def test_uploading_the_same_name_again_replaces_that_source_incrementally(
 
 
 def test_the_status_page_shows_progress_and_links_the_drafts(
-    instructor_client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+    instructor_client,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+    question_admin_filters_by_upload,
 ):
     upload_through_admin(instructor_client, django_capture_on_commit_callbacks, notes_file())
     upload = NoteUpload.objects.get()
@@ -385,3 +409,130 @@ def test_questions_already_in_the_bank_keep_their_status(
     assert set(Question.objects.published().values_list("key", flat=True)) == published
     drafts = Question.objects.filter(status=Question.Status.DRAFT)
     assert drafts.count() == upload.questions_drafted > 0
+
+
+def test_an_upload_leaves_every_existing_question_untouched(
+    instructor, django_capture_on_commit_callbacks
+):
+    """Only new questions are added: a published question the generator would now write
+    differently keeps its text, and one it no longer produces is not marked stale."""
+    note_text_ingest(name="base.md", data=NOTES.encode(), source_path="/notes/base.md")
+    bank_generate()
+    reworded = Question.objects.published().order_by("key").first()
+    Question.objects.filter(pk=reworded.pk).update(stem="An instructor's reworded stem?")
+    no_longer_generated = QuestionFactory(
+        key="generated-long-ago", origin=Question.Origin.GENERATED
+    )
+    assert no_longer_generated.status == Question.Status.PUBLISHED
+    existing_ids = list(Question.objects.values_list("pk", flat=True))
+    fields = ("pk", "key", "status", "stem", "explanation", "updated_at", "domain_id")
+    questions_before = list(Question.objects.order_by("pk").values_list(*fields))
+    choices_before = list(Choice.objects.order_by("pk").values_list("pk", "text", "is_correct"))
+
+    upload = upload_through_service(
+        django_capture_on_commit_callbacks, name="more.md", content=MORE_NOTES, user=instructor
+    )
+
+    assert upload.status == NoteUpload.Status.SUCCEEDED, upload.error
+    existing = Question.objects.filter(pk__in=existing_ids).order_by("pk")
+    assert list(existing.values_list(*fields)) == questions_before
+    assert (
+        list(
+            Choice.objects.filter(question_id__in=existing_ids)
+            .order_by("pk")
+            .values_list("pk", "text", "is_correct")
+        )
+        == choices_before
+    )
+    new = Question.objects.exclude(pk__in=existing_ids)
+    assert new.count() == upload.questions_drafted > 0
+    assert set(new.values_list("status", flat=True)) == {Question.Status.DRAFT}
+    assert set(upload.drafted_questions.all()) == set(new)
+    generated_line = next(line for line in upload.progress.splitlines() if "Generated:" in line)
+    assert "updated" not in generated_line and "stale" not in generated_line
+
+
+def test_the_service_and_the_form_refuse_a_wrong_name_with_the_same_message(instructor_client):
+    message = f"notes.pdf: not a notes file; expected one of {', '.join(sorted(NOTE_SUFFIXES))}."
+
+    with pytest.raises(ValidationError) as refused:
+        note_upload_create(name="notes.pdf", content="# S3\n", uploaded_by=None)
+    page = instructor_client.post(reverse(ADD_URL), {"notes_file": notes_file("notes.pdf")})
+
+    assert refused.value.message_dict == {"name": [message]}
+    assert message in page.content.decode()
+    with pytest.raises(ValidationError, match="not a notes file"):
+        note_upload_create(name="folder/notes.md", content="# S3\n", uploaded_by=None)
+    assert not NoteUpload.objects.exists()
+
+
+def upload_with_drafts(count: int, **upload_fields) -> tuple[NoteUpload, list[Question]]:
+    """An upload linked to `count` draft questions, as its task would have left it."""
+    upload = NoteUploadFactory(status=NoteUpload.Status.SUCCEEDED, **upload_fields)
+    drafts = QuestionFactory.create_batch(count, status=Question.Status.DRAFT)
+    upload.drafted_questions.add(*drafts)
+    NoteUpload.objects.filter(pk=upload.pk).update(questions_drafted=count)
+    return upload, drafts
+
+
+def test_the_drafts_link_names_the_upload_not_each_question():
+    upload, _ = upload_with_drafts(30)
+
+    url = drafted_changelist_url(upload)
+
+    parts = urlsplit(url)
+    assert parts.path == reverse("admin:questions_question_changelist")
+    assert parse_qs(parts.query) == {"upload": [str(upload.pk)], "status__exact": ["draft"]}
+    assert len(url) < 100  # the same length for 30 questions or 3,000
+
+
+def test_the_upload_filter_lists_only_that_uploads_drafts(
+    instructor_client, instructor, question_admin_filters_by_upload
+):
+    upload, drafts = upload_with_drafts(3, uploaded_by=instructor)
+    other_upload, other_drafts = upload_with_drafts(2, uploaded_by=instructor)
+    # reviewed and published since
+    Question.objects.filter(pk=drafts[0].pk).update(status=Question.Status.PUBLISHED)
+    QuestionFactory(status=Question.Status.DRAFT)  # a draft from elsewhere
+
+    response = instructor_client.get(drafted_changelist_url(upload))
+
+    assert response.status_code == 200
+    shown = {question.pk for question in response.context["cl"].result_list}
+    assert shown == {drafts[1].pk, drafts[2].pk}
+    assert "notes upload" in response.content.decode()  # the filter's title in the sidebar
+    everything = instructor_client.get(
+        reverse("admin:questions_question_changelist"), {"upload": other_upload.pk}
+    )
+    assert {q.pk for q in everything.context["cl"].result_list} == {q.pk for q in other_drafts}
+
+
+def test_the_upload_filter_offers_the_newest_uploads_that_drafted_questions(
+    instructor, monkeypatch
+):
+    monkeypatch.setattr("questions.admin.uploads.UPLOADS_IN_QUESTION_FILTER", 2)
+    now = timezone.now()
+    oldest, _ = upload_with_drafts(1, name="oldest.md")
+    middle, _ = upload_with_drafts(1, name="middle.md")
+    newest, _ = upload_with_drafts(1, name="newest.md")
+    drafted_nothing = NoteUploadFactory(name="nothing-new.md")
+    for age, upload in enumerate([newest, drafted_nothing, middle, oldest]):
+        NoteUpload.objects.filter(pk=upload.pk).update(created_at=now - timedelta(hours=age))
+
+    lookups = NoteUploadFilter(None, {}, Question, None).lookups(None, None)
+
+    assert [pk for pk, _ in lookups] == [str(newest.pk), str(middle.pk)]
+    assert lookups[0][1].startswith("newest.md (")
+
+
+def test_a_tampered_upload_filter_value_is_refused(
+    instructor_client, question_admin_filters_by_upload
+):
+    upload_with_drafts(1)
+
+    response = instructor_client.get(
+        reverse("admin:questions_question_changelist"), {"upload": "1 OR 1=1"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")  # the admin's "bad parameters" page
