@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from notes.models import Domain, TaskStatement
+from questions.admin.uploads import NoteUploadFilter
 from questions.bank import BankFormatError, dump_bank_text, parse_entry
 from questions.models import (
     Attempt,
@@ -36,10 +37,12 @@ from questions.models import (
     QuestionRevision,
     validate_choice_set,
 )
-from questions.selectors import LETTERS
+from questions.selectors import LETTERS, question_rescore_count
 from questions.services import (
     BulkResult,
     ChoiceData,
+    answered_choice_message,
+    choice_answer_counts,
     question_create,
     question_revision_restore,
     question_update,
@@ -63,6 +66,16 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
         if any(self.errors):
             return
         question = self.instance
+        deleted = [
+            form.instance
+            for form in self.forms
+            if form.cleaned_data and form.cleaned_data.get("DELETE") and form.instance.pk
+        ]
+        if deleted:
+            chosen = choice_answer_counts(question, [choice.pk for choice in deleted])
+            refused = [answered_choice_message(c, chosen[c.pk]) for c in deleted if chosen[c.pk]]
+            if refused:
+                raise ValidationError(refused)
         validate_choice_set(
             kind=question.kind,
             select_count=question.select_count or 0,
@@ -308,6 +321,7 @@ class QuestionAdmin(admin.ModelAdmin):
         "template",
         OpenReportsFilter,
         FlaggedByStatisticsFilter,
+        NoteUploadFilter,
     ]
     search_fields = ["key", "stem", "choices__text"]
     list_select_related = ["certification", "domain__certification"]
@@ -348,8 +362,14 @@ class QuestionAdmin(admin.ModelAdmin):
                 name=f"{name}_revision_restore",
             ),
         ]
-        # Bank import/export pages live in questions/admin/bank_io.py, under this admin's URLs.
-        return own + bank_io.question_admin_urls(self) + super().get_urls()
+        # Bank import/export pages (bank_io.py) and the question-keyed rescore page (reports.py)
+        # live in their area modules, under this admin's URLs.
+        return (
+            own
+            + bank_io.question_admin_urls(self)
+            + reports.question_admin_urls(self)
+            + super().get_urls()
+        )
 
     def get_queryset(self, request):
         # Statistics and open reports come with the list's one query (they are sort keys too).
@@ -422,9 +442,14 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         choice_formset = next(fs for fs in formsets if isinstance(fs, ChoiceInlineFormSet))
+        # Each kept row names its stored choice, so ids (learners' answers) follow the option
+        # whatever is deleted or reordered around it.
         choices = [
             ChoiceData(
-                f.cleaned_data["text"], f.cleaned_data["is_correct"], f.cleaned_data["rationale"]
+                f.cleaned_data["text"],
+                f.cleaned_data["is_correct"],
+                f.cleaned_data["rationale"],
+                pk=f.instance.pk,
             )
             for f in choice_formset.kept_forms()
         ]
@@ -437,7 +462,13 @@ class QuestionAdmin(admin.ModelAdmin):
         choice_formset.new_objects, choice_formset.changed_objects = [], []
         choice_formset.deleted_objects = []
         if change:
-            question_update(question=form.instance, choices=choices, **relations, **history)
+            question_update(
+                question=form.instance,
+                choices=choices,
+                choices_by_id=True,
+                **relations,
+                **history,
+            )
         else:
             created = question_create(
                 choices=choices,
@@ -452,6 +483,26 @@ class QuestionAdmin(admin.ModelAdmin):
             # The admin logs and redirects with the object it passed to save_model.
             form.instance.pk = created.pk
             form.instance._state.adding = False
+
+    def response_change(self, request, obj):
+        if getattr(obj, "key_changed", False):
+            self._warn_key_changed(request, obj)
+        return super().response_change(request, obj)
+
+    def _warn_key_changed(self, request, question: Question) -> None:
+        """Answers already marked stay marked against the old key until rescored: say so."""
+        count = question_rescore_count(question)
+        if not count:
+            return
+        messages.warning(
+            request,
+            format_html(
+                "The key changed: {} submitted attempts were marked against the old key. "
+                '<a href="{}">Rescore them</a>',
+                count,
+                reverse("admin:questions_question_rescore", args=[question.pk]),
+            ),
+        )
 
     # --- Change page: live preview and edit history --------------------------------------------
 
@@ -521,12 +572,14 @@ class QuestionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         revision = get_object_or_404(QuestionRevision, question=question, number=number)
         try:
-            question_revision_restore(revision=revision, restored_by=request.user)
+            restored = question_revision_restore(revision=revision, restored_by=request.user)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
             messages.success(request, f"{question.key} is back as it was in revision {number}.")
+            if restored.key_changed:
+                self._warn_key_changed(request, restored)
         return HttpResponseRedirect(
             reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[question.pk]

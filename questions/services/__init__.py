@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from notes.models import Certification, Domain, Fact, Service, TaskStatement
@@ -42,9 +43,98 @@ from questions.tasks import item_statistics_refresh_task
 
 @dataclass(frozen=True, slots=True)
 class ChoiceData:
+    """One choice as a caller wants it. `pk` names the stored choice it is (the admin's inline
+    knows it); None is a new choice, or, for callers that match by position, any choice."""
+
     text: str
     is_correct: bool
     rationale: str
+    pk: int | None = None
+
+
+def choice_answer_counts(question: Question, choice_ids: Collection[int]) -> Counter[int]:
+    """How many attempts chose each of `choice_ids`, one query over the question's answers
+    (such a choice must not be deleted: the answers would lose their meaning)."""
+    wanted = set(choice_ids)
+    chosen: Counter[int] = Counter()
+    for selected in (
+        AttemptQuestion.objects.filter(question=question)
+        .exclude(selected=[])
+        .values_list("selected", flat=True)
+    ):
+        chosen.update(wanted.intersection(selected or []))
+    return chosen
+
+
+def _save_choices(*, question: Question, choices: Sequence[ChoiceData], by_id: bool) -> bool:
+    """Store the question's choices as `choices` (in that order) and say whether the key (the
+    set of correct choice ids, which answers are marked against) changed.
+
+    By id, each choice with a `pk` updates that stored choice in place (text, flag, rationale,
+    position) so learners' answers keep pointing at the option they chose; choices without one
+    are created; stored choices not listed are deleted. By position, choice N updates the
+    stored choice at position N (for callers that know no ids: bank import, generator). Either
+    way a choice some attempt selected is never deleted."""
+    existing = list(Choice.objects.filter(question=question).order_by("position"))
+    correct_before = {choice.pk for choice in existing if choice.is_correct}
+    if by_id:
+        by_pk = {choice.pk: choice for choice in existing}
+        given = [data.pk for data in choices if data.pk is not None]
+        kept_ids = set(given)
+        if len(kept_ids) != len(given) or not kept_ids <= by_pk.keys():
+            raise ValidationError("The choices sent are not this question's.", code="foreign")
+        rows = [by_pk[data.pk] if data.pk is not None else None for data in choices]
+        removed = [choice for choice in existing if choice.pk not in kept_ids]
+    else:
+        by_position = {choice.position: choice for choice in existing}
+        rows = [by_position.pop(position, None) for position in range(1, len(choices) + 1)]
+        removed = list(by_position.values())
+    if removed:
+        chosen = choice_answer_counts(question, [choice.pk for choice in removed])
+        refused = [
+            answered_choice_message(choice, chosen[choice.pk])
+            for choice in removed
+            if chosen[choice.pk]
+        ]
+        if refused:
+            raise ValidationError(refused, code="choice_answered")
+        Choice.objects.filter(pk__in=[choice.pk for choice in removed]).delete()
+    # Positions are unique per question: park the choices that move above every position in
+    # use first, so no intermediate state holds two choices at one position.
+    moving = [row for position, row in enumerate(rows, start=1) if row and row.position != position]
+    if moving:
+        parked = max(len(choices), *(choice.position for choice in existing)) + 1
+        for offset, row in enumerate(moving):
+            row.position = parked + offset
+        Choice.objects.bulk_update(moving, ["position"])
+    kept, new = [], []
+    for position, (row, data) in enumerate(zip(rows, choices, strict=True), start=1):
+        choice = row or Choice(question=question)
+        choice.position, choice.text = position, data.text
+        choice.is_correct, choice.rationale = data.is_correct, data.rationale
+        # Positions are unique by construction and the question is this one: no queries needed.
+        choice.full_clean(exclude=["question"], validate_unique=False, validate_constraints=False)
+        (kept if row else new).append(choice)
+    if kept:
+        Choice.objects.bulk_update(kept, ["position", "text", "is_correct", "rationale"])
+    if new:
+        Choice.objects.bulk_create(new)
+    correct_after = {choice.pk for choice in [*kept, *new] if choice.is_correct}
+    getattr(question, "_prefetched_objects_cache", {}).pop("choices", None)
+    return bool(existing) and correct_after != correct_before
+
+
+def answered_choice_message(choice: Choice, attempts: int) -> str:
+    return (
+        f"Choice {choice.position} (“{_shorten(choice.text)}”) cannot be deleted: learners "
+        f"chose it in {attempts} attempt(s). Keep it (reword it if needed), or retire the "
+        "question and write a new one."
+    )
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _save_with_choices(
@@ -53,7 +143,11 @@ def _save_with_choices(
     choices: Sequence[ChoiceData],
     services: Iterable[Service] | None,
     source_facts: Iterable[Fact] | None,
+    choices_by_id: bool = False,
 ) -> Question:
+    """Validate and save a question with its choices and links. Sets `question.key_changed`:
+    whether an existing question's correct choices changed, in which case its item statistics
+    are refreshed on commit (submitted attempts were marked against the old key)."""
     question.full_clean()
     validate_choice_set(
         kind=question.kind,
@@ -61,18 +155,16 @@ def _save_with_choices(
         choices=[ChoiceSpec(c.text, c.is_correct) for c in choices],
     )
     question.save()
-    # Update choices in place by position so ids (which learners' answers point to) survive edits.
-    existing = {choice.position: choice for choice in question.choices.all()}
-    for position, data in enumerate(choices, start=1):
-        choice = existing.pop(position, None) or Choice(question=question, position=position)
-        choice.text, choice.is_correct, choice.rationale = (
-            data.text,
-            data.is_correct,
-            data.rationale,
+    question.key_changed = _save_choices(
+        question=question,
+        choices=choices,
+        by_id=choices_by_id or any(c.pk is not None for c in choices),
+    )
+    if question.key_changed:
+        question_ids = [question.pk]
+        transaction.on_commit(
+            lambda: item_statistics_refresh_task.enqueue(question_ids=question_ids)
         )
-        choice.full_clean()
-        choice.save()
-    Choice.objects.filter(pk__in=[choice.pk for choice in existing.values()]).delete()
     if services is not None:
         _set_in_order(question, Question.services, "service", services)
     if source_facts is not None:
@@ -167,20 +259,70 @@ def revision_summary(before: dict[str, Any], after: dict[str, Any]) -> str:
     return summary
 
 
-def _revision_save(
-    *, question: Question, number: int, snapshot: dict, source: str, summary: str, changed_by
-) -> QuestionRevision:
-    revision = QuestionRevision(
-        question=question,
-        number=number,
-        snapshot=snapshot,
-        source=source,
-        summary=summary[:_REVISION_SUMMARY_MAX],
-        changed_by=changed_by,
+@dataclass(frozen=True, slots=True)
+class _Change:
+    question: Question
+    before: dict[str, Any] | None  # None for a new question
+    after: dict[str, Any]
+
+
+def _revisions_record(
+    *, changes: Sequence[_Change], source: str, changed_by, summary_prefix: str = ""
+) -> list[QuestionRevision]:
+    """Record each changed question as it now stands, in a fixed number of queries however
+    many there are. A question changed for the first time without any history first gets its
+    prior state as a baseline revision, so the change can be undone."""
+    changes = [change for change in changes if change.before != change.after]
+    if not changes:
+        return []
+    ids = [change.question.pk for change in changes]
+    # Two editors saving at once must not both take the next number: lock the questions' rows.
+    list(Question.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    last_numbers = dict(
+        QuestionRevision.objects.filter(question_id__in=ids)
+        .values("question")
+        .annotate(last=Max("number"))
+        .values_list("question", "last")
     )
-    revision.full_clean()
-    revision.save()
-    return revision
+    revisions = []
+    for change in changes:
+        last = last_numbers.get(change.question.pk, 0)
+        if not last and change.before is not None:
+            last = 1
+            revisions.append(
+                QuestionRevision(
+                    question=change.question,
+                    number=1,
+                    snapshot=change.before,
+                    source=QuestionRevision.Source.BASELINE,
+                    summary="As it was before the first recorded change.",
+                    changed_by=None,
+                )
+            )
+        summary = (
+            "question created"
+            if change.before is None
+            else revision_summary(change.before, change.after)
+        )
+        if summary_prefix:
+            summary = f"{summary_prefix}: {summary}" if summary else summary_prefix
+        revisions.append(
+            QuestionRevision(
+                question=change.question,
+                number=last + 1,
+                snapshot=change.after,
+                source=source,
+                summary=summary[:_REVISION_SUMMARY_MAX],
+                changed_by=changed_by,
+            )
+        )
+    for revision in revisions:
+        # The question and user are in hand and the numbers were taken under the lock above:
+        # skip the per-row existence and uniqueness queries.
+        revision.full_clean(
+            exclude=["question", "changed_by"], validate_unique=False, validate_constraints=False
+        )
+    return QuestionRevision.objects.bulk_create(revisions)
 
 
 def _revision_record(
@@ -192,40 +334,16 @@ def _revision_record(
     after: dict[str, Any] | None = None,
     summary_prefix: str = "",
 ) -> QuestionRevision | None:
-    """Record the question as it now stands, unless nothing changed. `before` is None for a new
-    question. A question changed for the first time without any history first gets its prior
-    state as a baseline revision, so the change can be undone."""
+    """Record one question as it now stands, unless nothing changed (see `_revisions_record`).
+    `before` is None for a new question."""
     after = question_snapshot(question) if after is None else after
-    if before == after:
-        return None
-    # Two editors saving at once must not both take the next number: lock the question's row.
-    list(Question.objects.select_for_update().filter(pk=question.pk).values_list("pk"))
-    last = (
-        QuestionRevision.objects.filter(question=question)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    ) or 0
-    if not last and before is not None:
-        last = _revision_save(
-            question=question,
-            number=1,
-            snapshot=before,
-            source=QuestionRevision.Source.BASELINE,
-            summary="As it was before the first recorded change.",
-            changed_by=None,
-        ).number
-    summary = "question created" if before is None else revision_summary(before, after)
-    if summary_prefix:
-        summary = f"{summary_prefix}: {summary}" if summary else summary_prefix
-    return _revision_save(
-        question=question,
-        number=last + 1,
-        snapshot=after,
+    recorded = _revisions_record(
+        changes=[_Change(question, before, after)],
         source=source,
-        summary=summary,
         changed_by=changed_by,
+        summary_prefix=summary_prefix,
     )
+    return recorded[-1] if recorded else None
 
 
 @transaction.atomic
@@ -252,6 +370,7 @@ def question_update(
     *,
     question: Question,
     choices: Sequence[ChoiceData] | None = None,
+    choices_by_id: bool = False,
     services: Iterable[Service] | None = None,
     source_facts: Iterable[Fact] | None = None,
     changed_by=None,
@@ -259,14 +378,26 @@ def question_update(
     **fields: Any,
 ) -> Question:
     """Change a question's fields and, when given, its choices, services and source facts.
-    A change (not a save that changes nothing) is recorded as a revision."""
+    A change (not a save that changes nothing) is recorded as a revision.
+
+    Choices are matched to the stored ones by id when any carries a `pk` or `choices_by_id` is
+    set (then a choice without a pk is new), else by position. Deleting a choice that learners
+    chose raises ValidationError, changing nothing. The returned question's `key_changed` says
+    whether its correct choices changed (its statistics are then refreshed on commit)."""
     before = question_snapshot(question)
     for name, value in fields.items():
         setattr(question, name, value)
     if choices is None:
-        choices = [ChoiceData(c.text, c.is_correct, c.rationale) for c in question.choices.all()]
+        choices = [
+            ChoiceData(c.text, c.is_correct, c.rationale, pk=c.pk)
+            for c in Choice.objects.filter(question=question).order_by("position")
+        ]
     _save_with_choices(
-        question=question, choices=choices, services=services, source_facts=source_facts
+        question=question,
+        choices=choices,
+        choices_by_id=choices_by_id,
+        services=services,
+        source_facts=source_facts,
     )
     _revision_record(question=question, before=before, source=change_source, changed_by=changed_by)
     return question
@@ -274,8 +405,15 @@ def question_update(
 
 @transaction.atomic
 def question_revision_restore(*, revision: QuestionRevision, restored_by) -> Question:
-    """Put a question back as it was in `revision`: fields, choices (by position, so choice ids
-    and learners' answers survive), services and source facts. Recorded as a RESTORE revision.
+    """Put a question back as it was in `revision`: fields, choices, services and source facts.
+    Recorded as a RESTORE revision; `key_changed` on the result as for `question_update`.
+
+    A revision keeps no choice ids, so choices are matched by position: the choice now at
+    position N takes that revision's choice N (text, flag, rationale) and keeps its id, extra
+    positions are created and missing ones deleted (refused if learners chose them). Undoing
+    an edit of texts or flags is exact. But if choices were deleted or reordered since that
+    revision, an id at position N gets revision's option N, which may not be the option it
+    held then: learners' answers recorded against that id now read as that option.
     Raises ValidationError, changing nothing, if that version no longer validates (e.g. its
     domain or a service was removed)."""
     question = Question.objects.select_for_update().get(pk=revision.question_id)
@@ -322,40 +460,57 @@ class BulkResult:
 
 
 def _bulk_apply(*, questions: Iterable[Question], change, changed_by) -> BulkResult:
-    """Apply `change(question) -> list of changed field names` to each question in its own
-    savepoint (a refused question keeps its state, the others go ahead) and record a BULK
-    revision for each question that changed."""
+    """Apply `change(question) -> list of changed field names` to each question (it raises
+    ValidationError to refuse one: that question keeps its state, the others go ahead), save
+    the changed ones together and record a BULK revision for each. A fixed number of queries
+    however many questions: the changes are checked in memory, then written in bulk."""
     result = BulkResult()
+    ids = (
+        list(questions.values_list("pk", flat=True))
+        if isinstance(questions, QuerySet)
+        else [question.pk for question in questions]
+    )
     rows = list(
-        Question.objects.filter(pk__in=[q.pk for q in questions])
-        .select_related("certification", "domain", "task_statement")
+        Question.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("certification", "domain__certification", "task_statement")
+        .prefetch_related("choices")
         .order_by("key")
     )
     befores = _snapshots(rows)
     changed: list[Question] = []
+    changed_fields: set[str] = set()
+    now = timezone.now()
     for question in rows:
         try:
-            with transaction.atomic():
-                fields = change(question)
-                if not fields:
-                    result.unchanged.append(question.key)
-                    continue
-                question.full_clean()
-                question.save(update_fields=[*fields, "updated_at"])
+            fields = change(question)
+            if not fields:
+                result.unchanged.append(question.key)
+                continue
+            # Related rows are loaded (or were validated by the caller) and the key is not
+            # touched: skip per-row existence and uniqueness queries. The kind/choose rule of
+            # the check constraint is in Question.clean.
+            question.full_clean(
+                exclude=["certification", "domain", "task_statement"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as exc:
             result.refused.append(f"{question.key}: {' '.join(exc.messages)}")
             continue
+        question.updated_at = now
+        changed_fields.update(fields)
         changed.append(question)
+    if not changed:
+        return result
+    Question.objects.bulk_update(changed, [*sorted(changed_fields), "updated_at"])
     afters = _snapshots(changed)
-    for question in changed:
-        _revision_record(
-            question=question,
-            before=befores[question.pk],
-            after=afters[question.pk],
-            source=QuestionRevision.Source.BULK,
-            changed_by=changed_by,
-        )
-        result.changed.append(question.key)
+    _revisions_record(
+        changes=[_Change(q, befores[q.pk], afters[q.pk]) for q in changed],
+        source=QuestionRevision.Source.BULK,
+        changed_by=changed_by,
+    )
+    result.changed = [question.key for question in changed]
     return result
 
 
@@ -419,7 +574,9 @@ INSTRUCTOR_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "notes.section": ("view",),
     "notes.notesource": ("view",),
     "notes.certification": ("view",),
-    "questions.question": ("view", "add", "change", "delete"),
+    # No delete: it bypasses the services and the history and cascades to reports and
+    # statistics. Retiring is how a question leaves the bank.
+    "questions.question": ("view", "add", "change"),
     "questions.choice": ("view", "add", "change", "delete"),
     "questions.questionrevision": ("view",),
     "questions.questionreport": ("view", "change"),
@@ -477,16 +634,35 @@ def demo_users_ensure() -> tuple[DemoAccount, ...]:
     return DEMO_ACCOUNTS
 
 
+def _questions_stale_recorded(questions: QuerySet[Question]) -> int:
+    """Mark these questions stale (retired and stale ones stay as they are) and record each
+    change as a GENERATOR revision, in a fixed number of queries however many there are."""
+    rows = list(
+        Question.objects.select_for_update(of=("self",))
+        .filter(pk__in=questions.values("pk"))
+        .exclude(status__in=[Question.Status.RETIRED, Question.Status.STALE])
+    )
+    if not rows:
+        return 0
+    befores = _snapshots(rows)
+    Question.objects.filter(pk__in=[q.pk for q in rows]).update(
+        status=Question.Status.STALE, updated_at=timezone.now()
+    )
+    afters = _snapshots(rows)
+    _revisions_record(
+        changes=[_Change(q, befores[q.pk], afters[q.pk]) for q in rows],
+        source=QuestionRevision.Source.GENERATOR,
+        changed_by=None,
+    )
+    return len(rows)
+
+
 @transaction.atomic
 def questions_mark_stale(*, fact_ids: Sequence[int]) -> int:
     """Questions built on facts that no longer exist need review: mark them stale, keep them
-    (learners' attempts still point at them). Retired questions stay retired."""
-    affected = Question.objects.filter(source_facts__in=fact_ids).values("pk")
-    return (
-        Question.objects.filter(pk__in=affected)
-        .exclude(status__in=[Question.Status.RETIRED, Question.Status.STALE])
-        .update(status=Question.Status.STALE)
-    )
+    (learners' attempts still point at them), and record it in their history. Retired
+    questions stay retired."""
+    return _questions_stale_recorded(Question.objects.filter(source_facts__in=fact_ids))
 
 
 # --- Exam attempts -----------------------------------------------------------------------------
@@ -924,16 +1100,26 @@ def bank_import(
             report.unchanged.append(item.entry.key)
         else:
             fields = {k: v for k, v in item.fields.items() if k != "key"}
-            question_update(
-                question=question,
-                choices=item.choices,
-                services=item.services,
-                source_facts=item.facts,
-                changed_by=changed_by,
-                change_source=change_source,
-                **fields,
-            )
+            try:
+                with transaction.atomic():
+                    question_update(
+                        question=question,
+                        choices=item.choices,
+                        services=item.services,
+                        source_facts=item.facts,
+                        changed_by=changed_by,
+                        change_source=change_source,
+                        **fields,
+                    )
+            except ValidationError as exc:  # e.g. it drops a choice learners chose
+                report.errors.append(f"{item.entry.key}: {' '.join(exc.messages)}")
+                continue
             report.changed.append(item.entry.key)
+    if report.errors:
+        # All or nothing, as for invalid entries.
+        report.created, report.changed, report.unchanged = [], [], []
+        transaction.set_rollback(True)
+        return report
     if dry_run:
         transaction.set_rollback(True)
     else:
@@ -990,6 +1176,7 @@ def bank_generate(
     service: str | None = None,
     seed: int | None = None,
     new_status: str = Question.Status.PUBLISHED,
+    only_new: bool = False,
     dry_run: bool = False,
 ) -> GenerationReport:
     """Generate questions from the fact base and bring the bank in line with them.
@@ -998,6 +1185,10 @@ def bank_generate(
     regenerated question keeps its key (and so learners'
     history) and an instructor's draft/retired status; generated questions that are no longer
     produced become stale, never deleted. Authored questions are not touched.
+
+    With `only_new`, only questions whose keys are not in the bank yet are created: existing
+    questions are neither updated nor marked stale (a notes upload adds drafts for review and
+    must not silently change what learners already see). They count as unchanged.
     """
     facts, services, blueprints = generation_inputs()
     result = generate(
@@ -1032,23 +1223,23 @@ def bank_generate(
         )
         for draft in result.questions
     ]
-    imported = bank_import(entries=entries, change_source=QuestionRevision.Source.GENERATOR)
+    to_import = (
+        [entry for entry in entries if entry.key not in existing_status] if only_new else entries
+    )
+    imported = bank_import(entries=to_import, change_source=QuestionRevision.Source.GENERATOR)
     if imported.errors:
         raise ValidationError(imported.errors)
     report.created, report.updated = len(imported.created), len(imported.changed)
     report.created_keys = list(imported.created)
-    report.unchanged = len(imported.unchanged)
-    in_scope = Question.objects.filter(origin=Question.Origin.GENERATED)
-    if certification:
-        in_scope = in_scope.filter(certification__code=certification)
-    if service:
-        in_scope = in_scope.filter(services__short_name=service)
-    report.stale = (
-        in_scope.exclude(key__in=[e.key for e in entries])
-        .exclude(status__in=[Question.Status.STALE, Question.Status.RETIRED])
-        .update(status=Question.Status.STALE)
-    )
+    report.unchanged = len(imported.unchanged) + len(entries) - len(to_import)
     report.entries = entries
+    if not only_new:
+        in_scope = Question.objects.filter(origin=Question.Origin.GENERATED)
+        if certification:
+            in_scope = in_scope.filter(certification__code=certification)
+        if service:
+            in_scope = in_scope.filter(services__short_name=service)
+        report.stale = _questions_stale_recorded(in_scope.exclude(key__in=[e.key for e in entries]))
     if dry_run:
         transaction.set_rollback(True)
     return report

@@ -43,7 +43,6 @@ EXPECTED_PERMISSIONS = {
     "questions.view_question",
     "questions.add_question",
     "questions.change_question",
-    "questions.delete_question",
     "questions.view_choice",
     "questions.add_choice",
     "questions.change_choice",
@@ -192,6 +191,26 @@ def test_instructor_cannot_change_a_user_or_a_group(instructor_client, instructo
         == 403
     )
     assert User.objects.filter(pk=learner.pk).exists()
+
+
+def test_instructor_cannot_delete_a_question(instructor_client, domain):
+    """Retiring is the curation tool: deleting would bypass the history and cascade."""
+    question = QuestionFactory(domain=domain)
+    delete_url = reverse("admin:questions_question_delete", args=[question.pk])
+
+    assert instructor_client.get(delete_url).status_code == 403
+    assert instructor_client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = instructor_client.get(reverse("admin:questions_question_changelist"))
+    assert changelist.status_code == 200
+    actions = dict(changelist.context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in actions
+    assert "retire_questions" in actions
+    response = instructor_client.post(
+        reverse("admin:questions_question_changelist"),
+        {"action": "delete_selected", "_selected_action": [question.pk], "post": "yes"},
+    )
+    assert response.status_code == 302  # the admin ignores an action it does not offer
+    assert Question.objects.filter(pk=question.pk).exists()
 
 
 def test_instructor_cannot_see_or_change_attempts(instructor_client, domain):

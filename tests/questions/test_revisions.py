@@ -244,3 +244,55 @@ def test_summary_names_added_removed_and_moved_parts():
         "domain 1 → 2; task statement none → 2.1; explanation edited; choice 1 text edited; "
         "choice 2 added; services S3 → S3, EC2"
     )
+
+
+def test_the_top_history_row_is_the_latest_revision(admin_client):
+    question = QuestionFactory()
+    question_update(question=question, stem="Reworded once?")
+    html = admin_client.get(
+        reverse("admin:questions_question_change", args=[question.pk])
+    ).content.decode()
+    history = html[html.index('id="question-history"') :]
+    assert "<td>Latest revision</td>" in history
+    assert "Current" not in history
+    revision_page = admin_client.get(
+        reverse("admin:questions_question_revision", args=[question.pk, 2])
+    ).content.decode()
+    assert "This is the latest revision." in revision_page
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_marking_stale_records_generator_revisions_in_bounded_queries(
+    django_assert_max_num_queries, size
+):
+    from questions.services import questions_mark_stale
+    from tests.notes.factories import FactFactory
+
+    fact = FactFactory()
+    questions = QuestionFactory.create_batch(size)
+    for question in questions:
+        question.source_facts.add(fact)
+    question_update(question=questions[0], stem="Has history already?")  # numbers on from 2
+    retired = QuestionFactory(status=Question.Status.RETIRED)
+    retired.source_facts.add(fact)
+
+    with django_assert_max_num_queries(16):
+        marked = questions_mark_stale(fact_ids=[fact.pk])
+
+    assert marked == size
+    assert set(
+        Question.objects.filter(pk__in=[q.pk for q in questions]).values_list("status", flat=True)
+    ) == {"stale"}
+    revisions = QuestionRevision.objects.filter(source="generator")
+    assert revisions.count() == size
+    assert set(revisions.values_list("summary", flat=True)) == {"status published → stale"}
+    assert list(questions[0].revisions.order_by("number").values_list("number", "source")) == [
+        (1, "baseline"),
+        (2, "admin"),
+        (3, "generator"),
+    ]
+    assert list(questions[1].revisions.order_by("number").values_list("number", "source")) == [
+        (1, "baseline"),
+        (2, "generator"),
+    ]
+    assert not retired.revisions.exists()

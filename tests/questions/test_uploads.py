@@ -71,14 +71,10 @@ def instructor_client(client, instructor):
 
 
 @pytest.fixture
-def question_admin_filters_by_upload(monkeypatch):
-    """The question change list with the notes-upload filter, which the drafts link uses (the
-    lead adds it to `QuestionAdmin.list_filter`; until then it is added here)."""
+def question_admin_filters_by_upload():
+    """The question change list filters by notes upload: the drafts link depends on it."""
     question_admin = admin.site._registry[Question]
-    if NoteUploadFilter not in question_admin.list_filter:
-        monkeypatch.setattr(
-            question_admin, "list_filter", [*question_admin.list_filter, NoteUploadFilter]
-        )
+    assert NoteUploadFilter in question_admin.list_filter
     return question_admin
 
 
