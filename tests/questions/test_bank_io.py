@@ -21,10 +21,10 @@ from questions.admin.bank_io import SESSION_KEY
 from questions.bank import dump_bank_text, load_bank_text
 from questions.bank_export import bank_entries_all
 from questions.models import Question, QuestionRevision
-from questions.services import bank_import, instructor_group_ensure
+from questions.services import bank_import
 from tests.questions.factories import QuestionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 IMPORT_URL = reverse("admin:questions_question_import")
 PREVIEW_URL = reverse("admin:questions_question_import_preview")
@@ -74,19 +74,6 @@ def import_text(text: str) -> None:
 def page_text(response) -> str:
     """The response's visible text with whitespace collapsed, for phrase assertions."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-
-
-@pytest.fixture
-def instructor(catalog):
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    return user
-
-
-@pytest.fixture
-def instructor_client(client, instructor):
-    client.force_login(instructor)
-    return client
 
 
 # --- Import ---------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from questions.models import ItemStatistic, Question
 from questions.selectors import difficulty_by_domain, difficulty_by_service
-from questions.services import instructor_group_ensure
 from tests.notes.factories import CertificationFactory, DomainFactory, ServiceFactory
 from tests.questions.factories import QuestionFactory, UserFactory
 
@@ -19,14 +18,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:questions_itemstatistic_changelist"
 DIFFICULTY = "admin:questions_itemstatistic_difficulty"
 NO_HASH = factory.Transformer.Force("!")
-
-
-@pytest.fixture
-def instructor_client(client):
-    user = UserFactory(username="instructor", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    client.force_login(user)
-    return client
 
 
 def statistic(question: Question, *, answered=40, correct=None, discrimination=0.3,

@@ -19,7 +19,7 @@ from questions.services import (
 )
 from tests.questions.factories import QuestionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 # Written out by hand: a change to the group's rights has to change this list too.
 EXPECTED_PERMISSIONS = {
@@ -59,19 +59,6 @@ EXPECTED_PERMISSIONS = {
 @pytest.fixture
 def domain(catalog) -> Domain:
     return Domain.objects.get(certification__code="SAA-C03", number=2)
-
-
-@pytest.fixture
-def instructor(catalog) -> User:
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    return user
-
-
-@pytest.fixture
-def instructor_client(client, instructor):
-    client.force_login(instructor)
-    return client
 
 
 def group_permissions(group: Group) -> set[str]:
@@ -179,7 +166,7 @@ def test_instructor_cannot_change_a_user_or_a_group(instructor_client, instructo
     # Not even to promote themselves.
     response = instructor_client.post(
         reverse("admin:auth_user_change", args=[instructor.pk]),
-        {"username": "curator", "is_superuser": "on", "is_staff": "on", "is_active": "on"},
+        {"username": "instructor", "is_superuser": "on", "is_staff": "on", "is_active": "on"},
     )
     assert response.status_code == 403
     instructor.refresh_from_db()

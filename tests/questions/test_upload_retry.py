@@ -11,26 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from questions.models import NoteUpload
-from questions.services import instructor_group_ensure
 from questions.services.uploads import RUNNING_STUCK_AFTER, note_upload_requeue
 from tests.questions.factories import NoteUploadFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 CHANGELIST = "admin:questions_noteupload_changelist"
-
-
-@pytest.fixture
-def instructor(catalog):
-    user = UserFactory(username="instructor-retry", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    return user
-
-
-@pytest.fixture
-def instructor_client(client, instructor):
-    client.force_login(instructor)
-    return client
 
 
 def failed_upload(**fields) -> NoteUpload:
@@ -85,7 +71,7 @@ def test_a_failed_or_stuck_upload_is_queued_again_and_then_processed(
     )
     assert len(callbacks) == 1  # the task is queued once the retry is committed
     last_line = queued.progress.splitlines()[-1]
-    assert "Retry requested by instructor-retry" in last_line
+    assert "Retry requested by instructor" in last_line
     assert last_line.endswith("waiting for a worker.")
     assert queued.progress.startswith(upload.progress)  # the earlier run's lines are kept
 

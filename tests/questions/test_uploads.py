@@ -22,12 +22,12 @@ from questions.admin.uploads import (
     drafted_questions,
 )
 from questions.models import Choice, NoteUpload, Question
-from questions.services import bank_generate, instructor_group_ensure
+from questions.services import bank_generate
 from questions.services.uploads import note_upload_create, note_upload_process
 from questions.tasks import note_upload_process_task
 from tests.questions.factories import NoteUploadFactory, QuestionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalog")]
 
 ADD_URL = "admin:questions_noteupload_add"
 
@@ -55,19 +55,6 @@ Amazon DynamoDB is a serverless key-value and document database with fast, stead
 AWS Lambda is a serverless compute service that runs code in response to events.
 - The maximum execution time of an AWS Lambda function is 15 minutes.
 """
-
-
-@pytest.fixture
-def instructor(catalog):
-    user = UserFactory(username="instructor-h5", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    return user
-
-
-@pytest.fixture
-def instructor_client(client, instructor):
-    client.force_login(instructor)
-    return client
 
 
 @pytest.fixture
@@ -369,7 +356,7 @@ def test_the_change_list_shows_each_upload(instructor_client, instructor):
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "ec2-notes.md" in page and "instructor-h5" in page and "Waiting for a worker" in page
+    assert "ec2-notes.md" in page and "instructor" in page and "Waiting for a worker" in page
     for column in ("Facts added", "Questions drafted", "Created at", "Finished at"):
         assert column in page
 
