@@ -6,7 +6,7 @@ belong to the question and the count is right); the services check again before 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -337,3 +337,18 @@ class ProblemReportForm(forms.Form):
     def tampered(self) -> bool:
         """A missing or foreign question reference or filter: a 400, not a form error."""
         return bool({"position", "show"} & set(self.errors))
+
+    @classmethod
+    def for_review(
+        cls, *, show: str, bound: ProblemReportForm | None = None
+    ) -> Callable[[int], ProblemReportForm]:
+        """Builds each card's form on the answer review: a blank one, or for the card it was
+        posted from, the refused post with its errors and what the learner typed."""
+        bound_position = bound.cleaned_data.get("position") if bound is not None else None
+
+        def build(position: int) -> ProblemReportForm:
+            if bound is not None and position == bound_position:
+                return bound
+            return cls(position=position, initial={"position": position, "show": show})
+
+        return build

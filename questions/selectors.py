@@ -9,7 +9,7 @@ already answered get a `Feedback` (and the answer review is for submitted attemp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -72,6 +72,15 @@ def attempt_is_expired(attempt: Attempt, *, now: datetime | None = None) -> bool
 def is_complete(selected: Sequence[int], select_count: int) -> bool:
     """Answered as the question asks: one option, or exactly `select_count` of them."""
     return len(selected) == select_count
+
+
+def key_shown(attempt: Attempt, *, selected: Sequence[int] | None, select_count: int) -> bool:
+    """May the learner see this item's key (and so report a problem with it)? Once the attempt
+    is submitted; in instant-feedback practice, once the item is answered as it asks. The one
+    rule for the answer review, the report form and the report service."""
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return True
+    return attempt.instant_feedback and is_complete(selected or [], select_count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,7 +701,11 @@ def attempt_answer_review(attempt: Attempt, *, show: str = ReviewFilter.ALL) -> 
         )
     )  # fmt: skip
     if not submitted:
-        items = [i for i in items if is_complete(i.selected or [], i.question.select_count)]
+        items = [
+            i
+            for i in items
+            if key_shown(attempt, selected=i.selected, select_count=i.question.select_count)
+        ]
     question_ids = [i.question_id for i in items]
     choices: dict[int, Choice] = {
         c.pk: c
@@ -956,6 +969,61 @@ def learner_report_panels(user, attempt: Attempt) -> dict[int, ReportPanel]:
     return panels
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """One question of the answer review with the learner's reports on it and, unless one is
+    open, the form to report a problem (built by the caller's `report_form(position)`)."""
+
+    position: int
+    question: AnsweredQuestion | None  # None when only the report region is rendered
+    panel: ReportPanel
+    report_form: object | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerReviewPage:
+    review: AnswerReview
+    cards: list[ReviewCard]
+
+
+ReportFormFactory = Callable[[int], object]
+
+
+def _review_card(
+    position: int,
+    question: AnsweredQuestion | None,
+    panel: ReportPanel | None,
+    report_form: ReportFormFactory,
+) -> ReviewCard:
+    panel = panel or ReportPanel()
+    form = report_form(position) if panel.open is None else None
+    return ReviewCard(position=position, question=question, panel=panel, report_form=form)
+
+
+def answer_review_cards(
+    *, user, attempt: Attempt, show: str, report_form: ReportFormFactory
+) -> AnswerReviewPage:
+    """The answer review page: each question with the learner's reports on it and, where no
+    report is open, a report form. Four queries whatever the exam's length."""
+    review = attempt_answer_review(attempt, show=show)
+    panels = learner_report_panels(user, attempt)
+    return AnswerReviewPage(
+        review=review,
+        cards=[
+            _review_card(q.position, q, panels.get(q.position), report_form)
+            for q in review.questions
+        ],
+    )
+
+
+def review_report_card(
+    *, user, attempt: Attempt, position: int, report_form: ReportFormFactory
+) -> ReviewCard:
+    """Only the report region of one card of the review (what htmx swaps after a report)."""
+    panels = learner_report_panels(user, attempt)
+    return _review_card(position, None, panels.get(position), report_form)
+
+
 def question_for_report(attempt: Attempt, position: int) -> Question | None:
     """The question at `position` if the learner may report on it now: the attempt is
     submitted, or it is instant-feedback practice and the question is answered. None if the
@@ -967,9 +1035,7 @@ def question_for_report(attempt: Attempt, position: int) -> Question | None:
     )
     if item is None:
         return None
-    if attempt.status == Attempt.Status.SUBMITTED:
-        return item.question
-    if attempt.instant_feedback and len(item.selected or []) == item.question.select_count:
+    if key_shown(attempt, selected=item.selected, select_count=item.question.select_count):
         return item.question
     return None
 
@@ -979,3 +1045,37 @@ def question_rescore_count(question: Question) -> int:
     return AttemptQuestion.objects.filter(
         question=question, attempt__status=Attempt.Status.SUBMITTED
     ).count()
+
+
+@dataclass(frozen=True, slots=True)
+class RescorePreview:
+    """What rescoring a question would do, before it is done."""
+
+    attempts: int  # submitted attempts with the question
+    stale_attempts: int  # of those, attempts whose answer is marked against another key
+    stale_answers: int
+
+
+def question_rescore_preview(question: Question) -> RescorePreview:
+    """Which submitted answers to the question are marked against another key than its
+    current one (as `attempts_rescore` would find them). Two queries."""
+    keyed = set(
+        Choice.objects.filter(question=question, is_correct=True)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    rows = list(
+        AttemptQuestion.objects.filter(question=question, attempt__status=Attempt.Status.SUBMITTED)
+        .order_by()
+        .values_list("attempt_id", "selected", "is_correct")
+    )
+    stale = [
+        attempt_id
+        for attempt_id, selected, marked in rows
+        if marked != is_answer_correct(selected=selected or [], correct=keyed)
+    ]
+    return RescorePreview(
+        attempts=len({attempt_id for attempt_id, _, _ in rows}),
+        stale_attempts=len(set(stale)),
+        stale_answers=len(stale),
+    )

@@ -7,8 +7,6 @@ also a plain link or form, so each page works without JavaScript.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -33,11 +31,9 @@ from questions.forms import (
 )
 from questions.models import Attempt, AttemptQuestion, Question
 from questions.selectors import (
-    AnsweredQuestion,
-    ReportPanel,
     ReviewFilter,
     answer_review_allowed,
-    attempt_answer_review,
+    answer_review_cards,
     attempt_for_learner,
     attempt_is_expired,
     attempt_item_for_answer,
@@ -49,8 +45,8 @@ from questions.selectors import (
     certifications_for_practice,
     dashboard_for_learner,
     exam_page,
-    learner_report_panels,
     question_for_report,
+    review_report_card,
 )
 from questions.services import (
     AttemptClosed,
@@ -432,49 +428,17 @@ def attempt_answers(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect(_question_url(attempt, attempt.current_position))
     form = ReviewFilterForm(request.GET)
     show = (form.is_valid() and form.cleaned_data["show"]) or ReviewFilter.ALL
-    return render(request, "questions/answers.html", _answers_context(request, attempt, show))
+    page = answer_review_cards(
+        user=request.user,
+        attempt=attempt,
+        show=show,
+        report_form=ProblemReportForm.for_review(show=show),
+    )
+    return render(request, "questions/answers.html", {"review": page.review, "cards": page.cards})
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewCard:
-    """One question of the answer review with the learner's reports on it and, unless one is
-    open, the form to report a problem."""
-
-    question: AnsweredQuestion | None  # None when only the report region is rendered
-    panel: ReportPanel
-    report_form: ProblemReportForm | None
-
-
-def _report_form(position: int, show: str) -> ProblemReportForm:
-    return ProblemReportForm(position=position, initial={"position": position, "show": show})
-
-
-def _answers_context(
-    request: HttpRequest,
-    attempt: Attempt,
-    show: str,
-    *,
-    bound_form: ProblemReportForm | None = None,
-) -> dict:
-    review = attempt_answer_review(attempt, show=show)
-    panels = learner_report_panels(request.user, attempt)
-    bound_position = bound_form.cleaned_data.get("position") if bound_form else None
-    cards = []
-    for question in review.questions:
-        panel = panels.get(question.position) or ReportPanel()
-        form = None
-        if panel.open is None:
-            form = (
-                bound_form
-                if question.position == bound_position
-                else _report_form(question.position, show)
-            )
-        cards.append(ReviewCard(question=question, panel=panel, report_form=form))
-    return {"review": review, "cards": cards}
-
-
-def _answers_url(attempt: Attempt, show: str | None, position: int) -> str:
-    query = f"?show={show}" if show and show != ReviewFilter.ALL else ""
+def _answers_url(attempt: Attempt, show: str, position: int) -> str:
+    query = f"?show={show}" if show != ReviewFilter.ALL else ""
     return reverse("attempt_answers", args=[attempt.pk]) + f"{query}#q{position}"
 
 
@@ -487,19 +451,21 @@ def _posted_position(request: HttpRequest) -> int | None:
 @login_required
 def attempt_problem_report(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """Report a problem with a question of the answer review: htmx swaps the card's report
-    region; without JavaScript, back to the question on the review page with a message."""
+    region; without JavaScript, back to the question on the review page with a message (or
+    the page again with the form's errors)."""
     attempt = attempt_for_learner(request.user, attempt_id)
     form = ProblemReportForm(request.POST, position=_posted_position(request))
     valid = form.is_valid()
     if form.tampered:
         return _bad_request(request, "That question cannot be reported from this page.")
-    position, show = form.cleaned_data["position"], form.cleaned_data["show"]
+    position = form.cleaned_data["position"]
+    show = form.cleaned_data["show"] or ReviewFilter.ALL
     question = question_for_report(attempt, position)
     if question is None:
         return _bad_request(
             request, "That question is not part of this attempt, or its answer is not shown yet."
         )
-    error = None
+    report = error = None
     if valid:
         try:
             report = question_report_file(
@@ -511,33 +477,31 @@ def attempt_problem_report(request: HttpRequest, attempt_id: int) -> HttpRespons
             )
         except ValidationError as refused:
             error = " ".join(refused.messages)
-        else:
-            if not request.htmx:
-                messages.success(
-                    request,
-                    f"Question {position} reported: {report.get_reason_display()}. "
-                    "Thanks, an instructor will review it.",
-                )
-                return redirect(_answers_url(attempt, show, position))
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-            return redirect(_answers_url(attempt, show, position))
-        context = _answers_context(request, attempt, show or ReviewFilter.ALL, bound_form=form)
+    if request.htmx:
+        card = review_report_card(
+            user=request.user, attempt=attempt, position=position, report_form=lambda _: form
+        )
+        context = {"attempt": attempt, "card": card, "position": position, "report_error": error}
+        status = 200 if report is not None else 422
+        return render(request, "questions/answers.html#report_form", context, status=status)
+    if not valid:
+        page = answer_review_cards(
+            user=request.user,
+            attempt=attempt,
+            show=show,
+            report_form=ProblemReportForm.for_review(show=show, bound=form),
+        )
+        context = {"review": page.review, "cards": page.cards}
         return render(request, "questions/answers.html", context, status=400)
-    panel = learner_report_panels(request.user, attempt).get(position) or ReportPanel()
-    context = {
-        "attempt": attempt,
-        "card": ReviewCard(
-            question=None,
-            panel=panel,
-            report_form=None if panel.open else form,
-        ),
-        "position": position,
-        "report_error": error,
-    }
-    status = 200 if valid and not error else 422
-    return render(request, "questions/answers.html#report_form", context, status=status)
+    if report is not None:
+        messages.success(
+            request,
+            f"Question {position} reported: {report.get_reason_display()}. "
+            "Thanks, an instructor will review it.",
+        )
+    else:
+        messages.error(request, error)
+    return redirect(_answers_url(attempt, show, position))
 
 
 @require_POST

@@ -7,16 +7,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.views.decorators.http import require_http_methods
 
+# questions/admin/__init__.py defines its filters before it imports this module at its bottom.
+from questions.admin import DomainListFilter
 from questions.models import Question, QuestionReport
-from questions.selectors import LETTERS, question_rescore_count
+from questions.selectors import LETTERS, question_rescore_count, question_rescore_preview
 from questions.services.reports import (
     KEY_FIXED_NOTE,
+    WRONG_KEY_ACCEPT_NEEDS_NOTE,
     RescoreResult,
     attempts_rescore,
     question_key_fix,
@@ -43,7 +48,10 @@ class QuestionReportChangeForm(forms.ModelForm):
             (QuestionReport.Status.REJECTED, "Reject"),
         ],
         widget=forms.RadioSelect,
-        help_text="Accepting a wrong-key report does not change the key: use “Fix the key”.",
+        help_text=(
+            "Accepting a wrong-key report here does not change the key: use “Fix the key”, or "
+            "say in the note why the key stays (for example, it was already fixed)."
+        ),
     )
 
     class Meta:
@@ -56,6 +64,12 @@ class QuestionReportChangeForm(forms.ModelForm):
             raise ValidationError("This report has already been resolved.")
         if data.get("resolution_note") and not data.get("decision"):
             self.add_error("decision", "Accept or reject the report to send this note.")
+        if (
+            data.get("decision") == QuestionReport.Status.ACCEPTED
+            and self.instance.reason == QuestionReport.Reason.WRONG_KEY
+            and not data.get("resolution_note", "").strip()
+        ):
+            self.add_error("resolution_note", WRONG_KEY_ACCEPT_NEEDS_NOTE)
         return data
 
 
@@ -128,7 +142,12 @@ class QuestionReportAdmin(admin.ModelAdmin):
         "attempt_summary",
         "details_excerpt",
     ]
-    list_filter = ["status", "reason", "question__certification", "question__domain"]
+    list_filter = [
+        "status",
+        "reason",
+        "question__certification",
+        ("question__domain", DomainListFilter),
+    ]
     search_fields = ["question__key", "question__stem", "details", "reporter__username"]
     list_select_related = ["question", "reporter", "attempt"]
     # Open reports first (the queue), newest first within each group.
@@ -199,15 +218,13 @@ class QuestionReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Details")
     def details_excerpt(self, report: QuestionReport) -> str:
-        text = " ".join(report.details.split())
-        if len(text) <= DETAILS_EXCERPT_LENGTH:
-            return text
-        return text[: DETAILS_EXCERPT_LENGTH - 1].rstrip() + "…"
+        return Truncator(" ".join(report.details.split())).chars(DETAILS_EXCERPT_LENGTH)
 
     # --- writes through the services ---------------------------------------------------------
 
     def save_model(self, request, obj, form, change) -> None:
         decision = form.cleaned_data.get("decision")
+        obj.resolved_now = bool(decision)
         if decision:
             question_report_resolve(
                 report=obj,
@@ -217,18 +234,40 @@ class QuestionReportAdmin(admin.ModelAdmin):
             )
             obj.refresh_from_db()
 
+    def response_change(self, request, obj):
+        if getattr(obj, "resolved_now", False):
+            return super().response_change(request, obj)
+        # "Leave open" (or saving a resolved report) writes nothing: do not say it changed.
+        self.message_user(
+            request, f"Nothing was changed: “{obj}” is still {obj.get_status_display().lower()}."
+        )
+        if "_continue" in request.POST:
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("admin:questions_questionreport_changelist"))
+
     def _resolve_selected(self, request, queryset, status: str) -> None:
-        resolved = 0
-        for report in queryset.open():
+        open_reports = list(queryset.open())
+        wrong_key = []
+        if status == QuestionReport.Status.ACCEPTED:
+            # Accepting tells the learner the key was wrong; only a key fix makes that true.
+            wrong_key = [r for r in open_reports if r.reason == QuestionReport.Reason.WRONG_KEY]
+            open_reports = [r for r in open_reports if r not in wrong_key]
+        for report in open_reports:
             question_report_resolve(report=report, status=status, resolved_by=request.user)
-            resolved += 1
-        skipped = queryset.count() - resolved
+        already = queryset.count() - len(open_reports) - len(wrong_key)
         verb = "accepted" if status == QuestionReport.Status.ACCEPTED else "rejected"
-        self.message_user(request, f"{resolved} report(s) {verb}.", messages.SUCCESS)
-        if skipped:
+        self.message_user(request, f"{len(open_reports)} report(s) {verb}.", messages.SUCCESS)
+        if wrong_key:
             self.message_user(
                 request,
-                f"{skipped} report(s) were already resolved and were left as they were.",
+                f"{len(wrong_key)} wrong-key report(s) were left open: accept each with “Fix "
+                "the key” on its page (or there, with a note, if the key is already right).",
+                messages.WARNING,
+            )
+        if already:
+            self.message_user(
+                request,
+                f"{already} report(s) were already resolved and were left as they were.",
                 messages.WARNING,
             )
 
@@ -318,7 +357,7 @@ class QuestionReportAdmin(admin.ModelAdmin):
                     f"The key of {question.key} is fixed and the wrong-key reports on it are "
                     "accepted. Rescore the attempts that answered it to update learners' scores.",
                 )
-                return redirect("admin:questions_questionreport_rescore", report.pk)
+                return HttpResponseRedirect(question_rescore_url(question.pk, report=report))
         context = self._page_context(request, report, f"Fix the key of {question.key}")
         context.update(
             form=form,
@@ -336,13 +375,71 @@ class QuestionReportAdmin(admin.ModelAdmin):
         )
 
     def rescore_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Confirm, then re-mark every submitted attempt with the question against its key."""
-        report = self._report_for_key_fix(request, object_id)
-        if request.method == "POST":
-            result = attempts_rescore(question=report.question)
-            messages.success(request, rescore_message(result))
-            return redirect("admin:questions_questionreport_change", report.pk)
-        context = self._page_context(
-            request, report, f"Rescore the attempts with {report.question.key}"
+        """Rescoring is per question: the question's rescore page, coming back to the report."""
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404("No such report.")
+        return HttpResponseRedirect(question_rescore_url(report.question_id, report=report))
+
+
+# --- Rescore a question's attempts (under the question admin's URLs) ------------------------------
+
+
+def question_rescore_url(question_id: int, *, report: QuestionReport | None = None) -> str:
+    url = reverse("admin:questions_question_rescore", args=[question_id])
+    return f"{url}?report={report.pk}" if report is not None else url
+
+
+def question_admin_urls(model_admin) -> list:
+    """Pages of this area under the question admin: QuestionAdmin.get_urls includes them."""
+
+    @require_http_methods(["GET", "POST"])
+    def rescore_view(request: HttpRequest, question_id: int) -> HttpResponse:
+        return question_rescore_view(model_admin, request, question_id)
+
+    return [
+        path(
+            "<int:question_id>/rescore/",
+            model_admin.admin_site.admin_view(rescore_view),
+            name="questions_question_rescore",
         )
-        return TemplateResponse(request, "admin/questions/questionreport/rescore.html", context)
+    ]
+
+
+def question_rescore_view(model_admin, request: HttpRequest, question_id: int) -> HttpResponse:
+    """What rescoring would change, then (POST) re-mark every submitted attempt with the
+    question against its current key. Anyone who may change questions may rescore: a key
+    change by any route calls for it."""
+    question = get_object_or_404(Question, pk=question_id)
+    if not model_admin.has_view_or_change_permission(request, question):
+        raise PermissionDenied
+    can_rescore = model_admin.has_change_permission(request, question)
+    # Coming from a report: go back to it afterwards (only a report on this very question).
+    raw_report = request.GET.get("report", "")
+    report = (
+        QuestionReport.objects.filter(pk=int(raw_report), question=question).first()
+        if raw_report.isdigit()
+        else None
+    )
+    back_url = (
+        reverse("admin:questions_questionreport_change", args=[report.pk])
+        if report is not None
+        else reverse("admin:questions_question_change", args=[question.pk])
+    )
+    if request.method == "POST":
+        if not can_rescore:
+            raise PermissionDenied
+        result = attempts_rescore(question=question)
+        messages.success(request, rescore_message(result))
+        return HttpResponseRedirect(back_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": f"Rescore the attempts with {question.key}",
+        "question": question,
+        "report": report,
+        "preview": question_rescore_preview(question),
+        "can_rescore": can_rescore,
+        "back_url": back_url,
+    }
+    return TemplateResponse(request, "admin/questions/question/rescore.html", context)

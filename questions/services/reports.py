@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -19,10 +19,15 @@ from questions.models import (
     QuestionRevision,
 )
 from questions.scoring import attempt_result, is_answer_correct
+from questions.selectors import key_shown
 from questions.services import ChoiceData, question_update
 from questions.tasks import item_statistics_refresh_task
 
 KEY_FIXED_NOTE = "Thank you: the answer key has been corrected."
+WRONG_KEY_ACCEPT_NEEDS_NOTE = (
+    "To accept a wrong-key report, use “Fix the key”; to accept it without changing the key "
+    "(for example, the key was already fixed), tell the learner why in the note."
+)
 DUPLICATE_REPORT = (
     "You have already reported this question; an instructor will review it. "
     "You can report it again once that report is resolved."
@@ -39,9 +44,7 @@ def _reportable_item(*, attempt: Attempt, question: Question) -> AttemptQuestion
     )
     if item is None:
         raise ValidationError("That question is not part of this attempt.", code="foreign")
-    if attempt.status == Attempt.Status.SUBMITTED:
-        return item
-    if attempt.instant_feedback and len(item.selected or []) == question.select_count:
+    if key_shown(attempt, selected=item.selected, select_count=question.select_count):
         return item
     raise ValidationError(
         "You can report a problem with a question once you have seen its answer.",
@@ -73,8 +76,14 @@ def question_report_file(
         reason=reason,
         details=details.strip(),
     )
-    report.full_clean()
-    report.save()
+    # The one-open-report rule is checked above for a clear message; two posts at once can
+    # both pass that check, and then the database's constraint refuses the second save.
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as duplicate:
+        raise ValidationError(DUPLICATE_REPORT, code="duplicate") from duplicate
     return report
 
 
@@ -82,7 +91,8 @@ def question_report_file(
 def question_report_resolve(
     *, report: QuestionReport, status: str, resolved_by, note: str = ""
 ) -> QuestionReport:
-    """Accept or reject an open report; the note is shown to the learner who reported."""
+    """Accept or reject an open report; the note is shown to the learner who reported.
+    Accepting a wrong-key report needs a note (the key fix gives one)."""
     if status not in (QuestionReport.Status.ACCEPTED, QuestionReport.Status.REJECTED):
         raise ValidationError("A report is resolved as accepted or rejected.", code="status")
     report = QuestionReport.objects.select_for_update().get(pk=report.pk)
@@ -90,6 +100,14 @@ def question_report_resolve(
         raise ValidationError(
             f"This report was already {report.get_status_display().lower()}.", code="resolved"
         )
+    if (
+        status == QuestionReport.Status.ACCEPTED
+        and report.reason == QuestionReport.Reason.WRONG_KEY
+        and not note.strip()
+    ):
+        # The learner reads "accepted" as "the key was wrong and is now right": without a key
+        # fix (question_key_fix, which always leaves a note) the instructor must say why.
+        raise ValidationError(WRONG_KEY_ACCEPT_NEEDS_NOTE, code="note_required")
     report.status = status
     report.resolved_at = timezone.now()
     report.resolved_by = resolved_by

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from questions.models import QuestionReport, QuestionRevision
 from questions.services import instructor_group_ensure
+from questions.services.reports import question_report_resolve
 from tests.questions.factories import QuestionFactory, QuestionReportFactory, UserFactory
 from tests.questions.test_reports import (
     WRONG_KEY,
@@ -36,6 +40,12 @@ def fix_key_url(report: QuestionReport) -> str:
 
 def rescore_url(report: QuestionReport) -> str:
     return reverse("admin:questions_questionreport_rescore", args=[report.pk])
+
+
+def question_rescore_url(report: QuestionReport) -> str:
+    """Rescoring is question-keyed; from a report, the page returns to it."""
+    url = reverse("admin:questions_question_rescore", args=[report.question_id])
+    return f"{url}?report={report.pk}"
 
 
 @pytest.fixture
@@ -75,7 +85,7 @@ def test_the_queue_lists_open_reports_first_with_a_link_to_the_question(client, 
 
 
 def test_accept_and_reject_actions_resolve_open_reports_through_the_service(client, instructor):
-    accepted, rejected, already = QuestionReportFactory.create_batch(3)
+    accepted, rejected, already = QuestionReportFactory.create_batch(3, reason="ambiguous")
     QuestionReport.objects.filter(pk=already.pk).update(
         status="rejected", resolved_at=timezone.now()
     )
@@ -135,7 +145,7 @@ def test_fix_the_key_is_offered_for_wrong_key_reports_only(client, instructor):
     assert fix_key_url(wrong_key) in client.get(change_url(wrong_key)).content.decode()
     assert fix_key_url(typo) not in client.get(change_url(typo)).content.decode()
     assert client.get(fix_key_url(typo)).status_code == 403
-    assert client.post(rescore_url(typo)).status_code == 403
+    assert client.post(fix_key_url(typo), {"correct": "1"}).status_code == 403
 
 
 def test_learners_cannot_reach_the_queue_or_the_key_fix(client):
@@ -178,7 +188,7 @@ def test_report_fix_rescore_flow(client, instructor):
     assert "1 other open wrong-key report(s)" in html
 
     fixed = client.post(fix_key_url(report), {"correct": unkeyed.pk, "note": "B it is."})
-    assert fixed.status_code == 302 and fixed.url == rescore_url(report)
+    assert fixed.status_code == 302 and fixed.url == question_rescore_url(report)
     assert keyed_positions(scenario.bad) == [2]
     revision = QuestionRevision.objects.filter(question=scenario.bad).order_by("-number").first()
     assert (revision.source, revision.changed_by) == (QuestionRevision.Source.REPORT, instructor)
@@ -188,9 +198,12 @@ def test_report_fix_rescore_flow(client, instructor):
     # Not rescored yet.
     assert scores(scenario.upward) == (2, 50.0, 531, False)
 
-    offer = client.get(rescore_url(report)).content.decode()
+    # The report's own rescore link leads to the question's rescore page.
+    assert client.get(rescore_url(report)).url == question_rescore_url(report)
+    offer = client.get(question_rescore_url(report)).content.decode()
     assert "Rescore 2 affected attempts" in offer
-    done = client.post(rescore_url(report), follow=True)
+    assert "2 of them (2 answer(s)) are marked against another key" in offer
+    done = client.post(question_rescore_url(report), follow=True)
     assert done.redirect_chain[-1][0] == change_url(report)
     assert (
         "Rescored 2 submitted attempt(s): 2 changed score (2 answer(s) re-marked); pass/fail "
@@ -234,3 +247,80 @@ def test_a_tampered_choice_id_is_refused_and_the_current_key_is_not_a_fix(client
     )
     report.refresh_from_db()
     assert report.status == "open" and keyed_positions(question) == [1]
+
+
+def test_bulk_accept_leaves_wrong_key_reports_open_and_points_to_the_key_fix(client, instructor):
+    """Accepted tells the learner the key was wrong; a bulk accept cannot change the key."""
+    wrong_key = QuestionReportFactory(reason=WRONG_KEY)
+    typo = QuestionReportFactory(reason="typo")
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "accept_reports", "_selected_action": [wrong_key.pk, typo.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1 report(s) accepted." in html
+    assert "1 wrong-key report(s) were left open: accept each with “Fix the key”" in html
+    wrong_key.refresh_from_db()
+    typo.refresh_from_db()
+    assert (wrong_key.status, typo.status) == ("open", "accepted")
+    rejected = client.post(
+        reverse(CHANGELIST), {"action": "reject_reports", "_selected_action": [wrong_key.pk]}
+    )
+    assert rejected.status_code == 302
+    wrong_key.refresh_from_db()
+    assert wrong_key.status == "rejected"  # rejecting keeps the key: nothing misleading
+
+
+def test_a_wrong_key_report_is_accepted_on_its_page_only_with_a_note(client, instructor):
+    report = QuestionReportFactory(reason=WRONG_KEY)
+    refused = client.post(change_url(report), {"decision": "accepted", "resolution_note": " "})
+    assert refused.status_code == 200
+    assert "tell the learner why in the note" in refused.content.decode()
+    report.refresh_from_db()
+    assert report.status == "open"
+    note = "The key was already fixed last week."
+    accepted = client.post(change_url(report), {"decision": "accepted", "resolution_note": note})
+    assert accepted.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.resolution_note) == ("accepted", note)
+
+
+def test_the_service_refuses_accepting_a_wrong_key_report_without_a_note(instructor):
+    report = QuestionReportFactory(reason=WRONG_KEY)
+    with pytest.raises(ValidationError) as refused:
+        question_report_resolve(report=report, status="accepted", resolved_by=instructor)
+    assert refused.value.code == "note_required"
+    report.refresh_from_db()
+    assert report.status == "open"
+
+
+def test_leave_open_and_save_says_nothing_was_changed(client, instructor):
+    report = QuestionReportFactory(reason="typo")
+    response = client.post(change_url(report), {"decision": ""}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse(CHANGELIST)
+    assert "Nothing was changed" in html and "is still open" in html
+    assert "was changed successfully" not in html
+    stay = client.post(change_url(report), {"decision": "", "_continue": "1"})
+    assert stay.url == change_url(report)
+    report.refresh_from_db()
+    assert report.status == "open" and report.resolved_by is None
+
+
+def test_the_details_excerpt_is_cut_to_80_characters_on_one_line(client, instructor):
+    QuestionReportFactory(details="word\n" * 40)
+    html = client.get(reverse(CHANGELIST)).content.decode()
+    assert ">" + "word " * 15 + "word…<" in html  # 79 characters and the ellipsis
+
+
+def test_the_queue_queries_do_not_grow_with_domains_or_reports(client, instructor):
+    """The domain filter names each domain with its certification's code: read in one query."""
+    QuestionReportFactory()  # each report's question has its own certification and domain
+    with CaptureQueriesContext(connection) as one_domain:
+        assert client.get(reverse(CHANGELIST)).status_code == 200
+    QuestionReportFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as six_domains:
+        html = client.get(reverse(CHANGELIST)).content.decode()
+    assert html.count('href="?question__domain__id__exact=') == 6
+    assert len(six_domains) == len(one_domain)

@@ -17,6 +17,13 @@ from questions.models import (
     QuestionReport,
     QuestionRevision,
 )
+from questions.selectors import (
+    ReviewFilter,
+    answer_review_cards,
+    key_shown,
+    question_for_report,
+    review_report_card,
+)
 from questions.services import (
     attempt_answer,
     attempt_start_mock,
@@ -148,6 +155,26 @@ def test_a_second_open_report_on_the_same_question_is_refused_until_resolved(sce
     assert again.status == "open" and QuestionReport.objects.count() == 2
 
 
+def test_a_duplicate_filed_at_the_same_moment_is_refused_as_a_duplicate(scenario, monkeypatch):
+    """Two posts at once both pass the "already reported?" check; the second save meets the
+    database's one-open-report constraint and is refused like any duplicate, not a 500."""
+    learner = scenario.upward.learner
+    validate = QuestionReport.full_clean
+
+    def validate_then_a_concurrent_post_saves(report, *args, **kwargs):
+        validate(report, *args, **kwargs)
+        QuestionReport.objects.create(question=report.question, reporter=learner, reason="typo")
+
+    monkeypatch.setattr(QuestionReport, "full_clean", validate_then_a_concurrent_post_saves)
+    with pytest.raises(ValidationError) as refused:
+        question_report_file(
+            question=scenario.bad, reporter=learner, attempt=scenario.upward, reason=WRONG_KEY
+        )
+    assert refused.value.code == "duplicate" and refused.value.messages == [DUPLICATE_REPORT]
+    # The refused call rolled back whole (here the stand-in concurrent row went with it).
+    assert not QuestionReport.objects.exists()
+
+
 def test_reports_need_the_learners_own_attempt_with_the_question_and_its_key_shown(scenario):
     other = scenario.downward.learner
     with pytest.raises(ValidationError) as foreign:
@@ -179,6 +206,34 @@ def test_reports_need_the_learners_own_attempt_with_the_question_and_its_key_sho
         )
     assert hidden.value.code == "not_reviewed"
     assert not QuestionReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "instant_feedback", "selected", "shown"),
+    [
+        ("submitted", False, [], True),
+        ("in_progress", True, [1, 2], True),
+        ("in_progress", True, [1], False),  # a choose-two question half answered
+        ("in_progress", False, [1, 2], False),  # a mock still running
+    ],
+)
+def test_one_rule_says_when_the_learner_may_see_a_key(status, instant_feedback, selected, shown):
+    attempt = Attempt(status=status, instant_feedback=instant_feedback)
+    assert key_shown(attempt, selected=selected, select_count=2) is shown
+
+
+def test_the_report_form_and_the_service_both_ask_the_one_rule(scenario, monkeypatch):
+    learner, attempt = scenario.upward.learner, scenario.upward
+    position = position_of(attempt, scenario.bad)
+    assert question_for_report(attempt, position) == scenario.bad
+    monkeypatch.setattr("questions.selectors.key_shown", lambda *args, **kwargs: False)
+    monkeypatch.setattr("questions.services.reports.key_shown", lambda *args, **kwargs: False)
+    assert question_for_report(attempt, position) is None
+    with pytest.raises(ValidationError) as hidden:
+        question_report_file(
+            question=scenario.bad, reporter=learner, attempt=attempt, reason=WRONG_KEY
+        )
+    assert hidden.value.code == "not_reviewed"
 
 
 def test_resolving_accepts_or_rejects_open_reports_only(scenario):
@@ -569,6 +624,41 @@ def test_the_review_page_does_not_query_per_report(
     with django_assert_max_num_queries(ANSWERS_PAGE_QUERIES):
         html = client.get(answers_url(upward)).content.decode()
     assert html.count("Reported: Typo") == reported
+
+
+def test_review_cards_pair_each_question_with_its_reports_and_a_form(
+    scenario, django_assert_num_queries
+):
+    attempt = scenario.upward
+    reported = position_of(attempt, scenario.bad)
+    question_report_file(
+        question=scenario.bad, reporter=attempt.learner, attempt=attempt, reason=WRONG_KEY
+    )
+    with django_assert_num_queries(4):  # items, choices, source notes; the learner's reports
+        page = answer_review_cards(
+            user=attempt.learner,
+            attempt=attempt,
+            show=ReviewFilter.ALL,
+            report_form=lambda position: f"form {position}",
+        )
+    assert [card.position for card in page.cards] == [1, 2, 3, 4]
+    assert [card.question.position for card in page.cards] == [1, 2, 3, 4]
+    cards = {card.position: card for card in page.cards}
+    # An open report replaces the form; the other cards offer one.
+    assert cards[reported].panel.open.reason == WRONG_KEY
+    assert cards[reported].report_form is None
+    assert {p: c.report_form for p, c in cards.items() if p != reported} == {
+        p: f"form {p}" for p in cards if p != reported
+    }
+    region = review_report_card(
+        user=attempt.learner, attempt=attempt, position=reported, report_form=str
+    )
+    assert region.question is None and region.report_form is None
+    assert region.panel.open.reason == WRONG_KEY
+    other = review_report_card(
+        user=scenario.downward.learner, attempt=scenario.downward, position=1, report_form=str
+    )
+    assert other.report_form == "1" and other.panel.open is None
 
 
 def test_rescore_refreshes_the_item_statistics_after_commit(
