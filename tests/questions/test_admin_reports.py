@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from questions.models import QuestionReport, QuestionRevision
-from questions.services import instructor_group_ensure
 from questions.services.reports import question_report_resolve
 from tests.questions.factories import QuestionFactory, QuestionReportFactory, UserFactory
 from tests.questions.test_reports import (
@@ -49,11 +48,10 @@ def question_rescore_url(report: QuestionReport) -> str:
 
 
 @pytest.fixture
-def instructor(client):
-    user = UserFactory(username="instructor", is_staff=True)
-    user.groups.add(instructor_group_ensure())
-    client.force_login(user)
-    return user
+def instructor(instructor, client):
+    """The Instructors-group user (tests/questions/conftest.py), signed in on `client`."""
+    client.force_login(instructor)
+    return instructor
 
 
 def test_the_queue_lists_open_reports_first_with_a_link_to_the_question(client, instructor):
