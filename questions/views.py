@@ -279,6 +279,8 @@ def attempt_navigate(request: HttpRequest, attempt_id: int, position: int) -> Ht
         attempt_answer(attempt=attempt, position=position, choice_ids=form.cleaned_data["choice"])
     except AttemptClosed as error:
         return _closed(request, attempt, error)
+    except ValidationError as error:
+        return _answer_error(request, attempt, position, error)
     target = form.target()
     if target == "review":
         return _redirect(request, reverse("attempt_review", args=[attempt.pk]))
@@ -300,9 +302,7 @@ def attempt_answer_save(request: HttpRequest, attempt_id: int, position: int) ->
     except AttemptQuestion.DoesNotExist:
         raise Http404("No such question in this attempt.") from None
     except ValidationError as error:
-        if error.code != "count":
-            return _bad_request(request, " ".join(error.messages))
-        return _answer_refused(request, attempt, position)
+        return _answer_error(request, attempt, position, error)
     if not request.htmx:
         return redirect(_question_url(attempt, position))
     if attempt.instant_feedback:
@@ -315,14 +315,29 @@ def attempt_answer_save(request: HttpRequest, attempt_id: int, position: int) ->
     return render(request, "questions/question.html#answer_saved", context)
 
 
-def _answer_refused(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
-    """More options ticked than the question takes: nothing saved, say so where it shows."""
-    item = attempt_item_for_answer(attempt, position)
-    message = (
-        "Not saved: " + choose_message(item.select_count)
-        if item.kind == Question.Kind.MULTIPLE
-        else "Not saved: choose one option."
-    )
+def _answer_error(
+    request: HttpRequest, attempt: Attempt, position: int, error: ValidationError
+) -> HttpResponse:
+    """A refused answer: a wrong count or a checked answer is said where it shows; anything
+    else (ids that are not this question's options) is a tampered post."""
+    if error.code == "count":
+        return _answer_refused(request, attempt, position)
+    if error.code == "locked":
+        return _answer_refused(request, attempt, position, "Not saved: " + error.messages[0])
+    return _bad_request(request, " ".join(error.messages))
+
+
+def _answer_refused(
+    request: HttpRequest, attempt: Attempt, position: int, message: str = ""
+) -> HttpResponse:
+    """Nothing saved: say why where it shows (by default, more options ticked than it takes)."""
+    if not message:
+        item = attempt_item_for_answer(attempt, position)
+        message = (
+            "Not saved: " + choose_message(item.select_count)
+            if item.kind == Question.Kind.MULTIPLE
+            else "Not saved: choose one option."
+        )
     if not request.htmx:
         messages.error(request, message)
         return redirect(_question_url(attempt, position))
@@ -338,13 +353,25 @@ def attempt_flag_toggle(request: HttpRequest, attempt_id: int, position: int) ->
     form = FlagForm(request.POST)
     if not form.is_valid():
         return _bad_request(request, "Say whether to flag or unflag the question.")
+    # Without JavaScript the flag button posts the whole question form: keep its ticks too
+    # (with htmx the answer was saved the moment it was chosen). No ticks posted could mean a
+    # bare flag request, so it never clears a saved answer.
+    answer = None if request.htmx or "choice" not in request.POST else AnswerForm(request.POST)
+    if answer is not None and not answer.is_valid():
+        return _bad_request(request, answer.errors["choice"][0])
     try:
-        flagged = form.cleaned_data["flagged"]
-        item = attempt_flag(attempt=attempt, position=position, flagged=flagged)
+        item = attempt_flag(
+            attempt=attempt,
+            position=position,
+            flagged=form.cleaned_data["flagged"],
+            choice_ids=answer.cleaned_data["choice"] if answer is not None else None,
+        )
     except AttemptClosed as error:
         return _closed(request, attempt, error)
     except AttemptQuestion.DoesNotExist:
         raise Http404("No such question in this attempt.") from None
+    except ValidationError as error:
+        return _answer_error(request, attempt, position, error)
     if not request.htmx:
         return redirect(_question_url(attempt, position))
     progress, cell = attempt_progress(attempt, position=position)

@@ -38,6 +38,7 @@ from questions.models import (
     validate_choice_set,
 )
 from questions.scoring import apportion, attempt_result, is_answer_correct
+from questions.selectors import key_shown
 from questions.tasks import item_statistics_refresh_task
 
 
@@ -849,6 +850,34 @@ def _submitting_when_expired(change):
     return wrapper
 
 
+def _store_answer(
+    *, attempt: Attempt, item: AttemptQuestion, choice_ids: Sequence[int], now
+) -> None:
+    """Check and save one answer (shared by answering and by flagging without JavaScript)."""
+    chosen = list(dict.fromkeys(int(c) for c in choice_ids))
+    select_count = item.question.select_count
+    if key_shown(attempt, selected=item.selected, select_count=select_count):
+        # The key is on screen: the answer it judged stays. Re-posting it, or posting nothing
+        # (its inputs are disabled, so a plain form sends none), changes nothing.
+        if not chosen or set(chosen) == set(item.selected):
+            return
+        raise ValidationError(
+            "This answer has been checked and its feedback shown: it can no longer be changed.",
+            code="locked",
+        )
+    if not set(chosen) <= set(item.choice_order):
+        raise ValidationError("That option does not belong to this question.", code="choice")
+    if item.question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+        raise ValidationError("Choose one option.", code="count")
+    if len(chosen) > select_count:
+        raise ValidationError(f"Choose {select_count} options, not {len(chosen)}.", code="count")
+    item.selected = chosen
+    item.answered_at = now if chosen else None
+    item.save(update_fields=["selected", "answered_at"])
+    attempt.current_position = item.position
+    attempt.save(update_fields=["current_position"])
+
+
 @_submitting_when_expired
 @transaction.atomic
 def attempt_answer(
@@ -858,30 +887,28 @@ def attempt_answer(
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     _ensure_open(attempt, now=now)
     item = attempt.items.select_related("question").get(position=position)
-    chosen = list(dict.fromkeys(int(c) for c in choice_ids))
-    if not set(chosen) <= set(item.choice_order):
-        raise ValidationError("That option does not belong to this question.", code="choice")
-    if item.question.kind == Question.Kind.SINGLE and len(chosen) > 1:
-        raise ValidationError("Choose one option.", code="count")
-    if len(chosen) > item.question.select_count:
-        raise ValidationError(
-            f"Choose {item.question.select_count} options, not {len(chosen)}.", code="count"
-        )
-    item.selected = chosen
-    item.answered_at = now if chosen else None
-    item.save(update_fields=["selected", "answered_at"])
-    attempt.current_position = position
-    attempt.save(update_fields=["current_position"])
+    _store_answer(attempt=attempt, item=item, choice_ids=choice_ids, now=now)
     return item
 
 
 @_submitting_when_expired
 @transaction.atomic
-def attempt_flag(*, attempt: Attempt, position: int, flagged: bool, now=None) -> AttemptQuestion:
-    """Mark a question for review (or unmark it)."""
+def attempt_flag(
+    *,
+    attempt: Attempt,
+    position: int,
+    flagged: bool,
+    choice_ids: Sequence[int] | None = None,
+    now=None,
+) -> AttemptQuestion:
+    """Mark a question for review (or unmark it). Without JavaScript the flag button submits
+    the whole question form: `choice_ids` is then the answer on screen, saved with the flag so
+    an unsaved tick is not lost."""
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     _ensure_open(attempt, now=now)
-    item = attempt.items.get(position=position)
+    item = attempt.items.select_related("question").get(position=position)
+    if choice_ids is not None:
+        _store_answer(attempt=attempt, item=item, choice_ids=choice_ids, now=now)
     item.flagged = flagged
     item.save(update_fields=["flagged"])
     return item

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -916,3 +917,49 @@ def test_password_reset_sends_a_link(client):
     assert len(mail.outbox) == 1
     assert "/accounts/reset/" in mail.outbox[0].body
     assert mail.outbox[0].subject == "Reset your examsite password"
+
+
+def test_a_checked_answer_is_locked_once_its_feedback_shows(client, practice):
+    item = first_single(practice)
+    client.post(answer_url(practice, item.position), {"choice": unkeyed(item)[:1]}, **HTMX)
+    page = client.get(q_url(practice, item.position)).content.decode()
+    # The options are shown disabled beside the feedback ...
+    options = re.findall(r'<input[^>]*name="choice"[^>]*>', page)
+    assert options and all(" disabled" in option for option in options)
+    # ... and the server refuses a changed answer, with htmx and without.
+    refused = client.post(answer_url(practice, item.position), {"choice": keyed(item)}, **HTMX)
+    assert refused.status_code == 422
+    assert "can no longer be changed" in refused.content.decode()
+    plain = client.post(answer_url(practice, item.position), {"choice": keyed(item)})
+    assert plain.url == q_url(practice, item.position)
+    assert "can no longer be changed" in client.get(plain.url).content.decode()
+    moved = client.post(nav_url(practice, item.position), {"choice": keyed(item), "action": "next"})
+    assert moved.status_code == 302 and moved.url == q_url(practice, item.position)
+    with pytest.raises(ValidationError) as refusal:
+        attempt_answer(attempt=practice, position=item.position, choice_ids=keyed(item))
+    assert refusal.value.code == "locked"
+    item.refresh_from_db()
+    assert item.selected == unkeyed(item)[:1]
+    # Moving on from it posts no options (they are disabled): that is not a change.
+    onward = client.post(nav_url(practice, item.position), {"action": "next"})
+    assert onward.url == q_url(practice, item.position + 1)
+    item.refresh_from_db()
+    assert item.selected == unkeyed(item)[:1]
+
+
+def test_flag_without_javascript_keeps_the_tick_on_screen(client, mock):
+    item = first_single(mock)
+    assert item.selected == []
+    response = client.post(flag_url(mock, item.position), {"flagged": "1", "choice": keyed(item)})
+    assert response.url == q_url(mock, item.position)
+    item.refresh_from_db()
+    assert item.flagged and item.selected == keyed(item)
+    # A bare flag request (no ticks posted) never clears a saved answer.
+    client.post(flag_url(mock, item.position), {"flagged": "0"})
+    item.refresh_from_db()
+    assert not item.flagged and item.selected == keyed(item)
+    # A tampered tick is refused and the flag is not stored either.
+    bad = client.post(flag_url(mock, item.position), {"flagged": "1", "choice": [999999]})
+    assert bad.status_code == 400
+    item.refresh_from_db()
+    assert not item.flagged
