@@ -1064,7 +1064,7 @@ def _resolve_bank_entries(
     return resolved
 
 
-def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> None:
+def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> list[Question]:
     """Create many new questions in a handful of queries. Each was validated whole (fields and
     choice set) by `_resolve_bank_entries`, and its key checked to be new, before this runs."""
     questions = [Question(**item.fields) for item in items]
@@ -1095,6 +1095,7 @@ def _questions_bulk_create(items: Sequence[_ResolvedEntry]) -> None:
             ],
             batch_size=1000,
         )
+    return questions
 
 
 @transaction.atomic
@@ -1108,8 +1109,9 @@ def bank_import(
     """Create or update questions from bank entries, matched by key. All or nothing: if any
     entry is invalid, nothing is written and every problem is reported with its key.
 
-    Each changed question gets a revision (`change_source`, `changed_by`); new questions are
-    bulk-created without one (their first later change records their state as a baseline)."""
+    Each changed question gets a revision (`change_source`, `changed_by`). New questions are
+    bulk-created; when a person imports them (`changed_by`), each gets a "question created"
+    revision, otherwise none (their first later change records their state as a baseline)."""
     report = BankImportReport()
     resolved = _resolve_bank_entries(entries, report)
     if report.errors:
@@ -1117,8 +1119,17 @@ def bank_import(
     existing = {q.key: q for q in Question.objects.filter(key__in=[r.entry.key for r in resolved])}
     current = {e.key: e for e in bank_entries_for(list(existing.values()))}
     new = [item for item in resolved if item.entry.key not in existing]
-    _questions_bulk_create(new)
+    created = _questions_bulk_create(new)
     report.created = [item.entry.key for item in new]
+    if changed_by is not None and created:
+        # A person's import starts each new question's history (who added it, when); the
+        # generator's and `make run`'s bulk loads do not, to stay fast.
+        snapshots = _snapshots(created)
+        _revisions_record(
+            changes=[_Change(q, None, snapshots[q.pk]) for q in created],
+            source=change_source,
+            changed_by=changed_by,
+        )
     for item in resolved:
         question = existing.get(item.entry.key)
         if question is None:

@@ -200,7 +200,7 @@ def test_revision_page_shows_an_escaped_diff_against_the_previous_revision(admin
     assert "Restore this version" in first.content.decode()
 
 
-def test_bank_import_records_changed_questions_only():
+def test_bank_import_records_who_changed_and_who_added_questions():
     importer = UserFactory(username="importer")
     changed, unchanged = QuestionFactory(), QuestionFactory()
     entries = {e.key: e for e in bank_entries_for([changed, unchanged])}
@@ -220,7 +220,22 @@ def test_bank_import_records_changed_questions_only():
     ]
     assert changed.revisions.get(number=2).summary == "stem edited"
     assert not unchanged.revisions.exists()
-    assert not QuestionRevision.objects.filter(question__key="brand-new-question").exists()
+    # A person's import starts each new question's history.
+    created = QuestionRevision.objects.get(question__key="brand-new-question")
+    assert (created.number, created.source, created.changed_by, created.summary) == (
+        1,
+        "import",
+        importer,
+        "question created",
+    )
+    assert created.snapshot["stem"] == new_entry.stem
+
+
+def test_an_import_by_no_one_in_particular_adds_questions_without_history():
+    """The generator and `make run` load the bank in bulk: no revision per new question."""
+    (entry,) = bank_entries_for([QuestionFactory()])
+    bank_import(entries=[replace(entry, key="loaded-in-bulk")])
+    assert not QuestionRevision.objects.exists()
 
 
 def test_a_dry_run_import_records_no_revision():
