@@ -219,6 +219,9 @@ class Attempt(models.Model):
     percent = models.FloatField(null=True, blank=True)
     scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
+    rescored_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last re-marked after an answer key was corrected."
+    )
 
     objects = AttemptQuerySet.as_manager()
 

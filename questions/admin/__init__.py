@@ -693,7 +693,16 @@ class AttemptAdmin(admin.ModelAdmin):
         ),
         (
             "Score",
-            {"fields": ["question_count", "correct_count", "percent", "scaled_score", "passed"]},
+            {
+                "fields": [
+                    "question_count",
+                    "correct_count",
+                    "percent",
+                    "scaled_score",
+                    "passed",
+                    "rescored_at",
+                ]
+            },
         ),
     ]
     inlines = [AttemptQuestionInline]

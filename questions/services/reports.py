@@ -208,6 +208,7 @@ def attempts_rescore(*, question: Question) -> RescoreResult:
         .select_related("certification")
     )
     now_passing = now_failing = 0
+    rescored_at = timezone.now()
     for attempt in attempts:
         tally = tallies[attempt.pk]
         was_passing = attempt.passed
@@ -220,12 +221,15 @@ def attempts_rescore(*, question: Question) -> RescoreResult:
             score_max=certification.score_max,
             passing_score=certification.passing_score,
         )
+        attempt.rescored_at = rescored_at
         now_passing += attempt.passed and not was_passing
         now_failing += was_passing and not attempt.passed
     # Only derived score fields change, computed as at submission: bulk_update without
     # full_clean keeps this to one query for all attempts (each full_clean would query).
     Attempt.objects.bulk_update(
-        attempts, ["correct_count", "percent", "scaled_score", "passed"], batch_size=500
+        attempts,
+        ["correct_count", "percent", "scaled_score", "passed", "rescored_at"],
+        batch_size=500,
     )
     if changed_attempt_ids:
         # Discrimination compares each item with the attempt's total: every question in the

@@ -676,3 +676,21 @@ def test_rescore_refreshes_the_item_statistics_after_commit(
     assert (statistic.answered, statistic.correct) == (2, 1)
     # Every question of the rescored attempts is refreshed (their totals changed).
     assert ItemStatistic.objects.filter(question__in=scenario.questions).count() == 4
+
+
+def test_a_rescored_attempts_report_says_it_was_rescored_and_why(client, scenario):
+    upward_page = reverse("attempt_report", args=[scenario.upward.pk])
+    client.force_login(scenario.upward.learner)
+    assert "Rescored on" not in client.get(upward_page).content.decode()
+    question_key_fix(
+        question=scenario.bad,
+        correct_choice_ids=[choice(scenario.bad, 2).pk],
+        fixed_by=UserFactory(),
+    )
+    attempts_rescore(question=scenario.bad)
+    scenario.upward.refresh_from_db()
+    scenario.running.refresh_from_db()
+    assert scenario.upward.rescored_at is not None and scenario.running.rescored_at is None
+    html = client.get(upward_page).content.decode()
+    assert "Rescored on" in html and "corrected the answer key" in html
+    assert '<span class="score-value">750</span>' in html
