@@ -161,7 +161,7 @@ class QuestionReportAdmin(admin.ModelAdmin):
                     "question_link",
                     "reason",
                     "details",
-                    "reporter",
+                    "reporter_name",
                     "attempt_summary",
                     "created_at",
                 ]
@@ -173,7 +173,7 @@ class QuestionReportAdmin(admin.ModelAdmin):
         fieldsets[0],
         (
             "Resolution",
-            {"fields": ["status", "resolved_at", "resolved_by", "resolution_note"]},
+            {"fields": ["status", "resolved_at", "resolved_by_name", "resolution_note"]},
         ),
     ]
     # What the learner wrote, and the report's state, change only through the services.
@@ -181,13 +181,22 @@ class QuestionReportAdmin(admin.ModelAdmin):
         "question_link",
         "reason",
         "details",
-        "reporter",
+        "reporter_name",
         "attempt_summary",
         "created_at",
         "status",
         "resolved_at",
-        "resolved_by",
+        "resolved_by_name",
     ]
+
+    # Names, not links: instructors have no rights over user accounts (a link would be a 403).
+    @admin.display(description="Reporter")
+    def reporter_name(self, report: QuestionReport) -> str:
+        return report.reporter.get_username()
+
+    @admin.display(description="Resolved by")
+    def resolved_by_name(self, report: QuestionReport) -> str:
+        return report.resolved_by.get_username() if report.resolved_by else "–"
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and obj.status != QuestionReport.Status.OPEN:

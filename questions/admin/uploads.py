@@ -105,14 +105,14 @@ class NoteUploadAdmin(admin.ModelAdmin):
     add_form = NoteUploadForm
     add_fieldsets = [(None, {"fields": ["notes_file"]})]
     fieldsets = [
-        (None, {"fields": ["name", "uploaded_by", "status", "size"]}),
+        (None, {"fields": ["name", "uploader", "status", "size"]}),
         ("Progress", {"fields": ["progress_lines", "error"]}),
         ("Outcome", {"fields": ["facts_added", "questions_drafted", "created_questions"]}),
         ("Timings", {"fields": ["created_at", "started_at", "finished_at", "task_id"]}),
     ]
     readonly_fields = [
         "name",
-        "uploaded_by",
+        "uploader",
         "status",
         "size",
         "progress_lines",
@@ -127,6 +127,11 @@ class NoteUploadAdmin(admin.ModelAdmin):
     ]
 
     # An upload is a record of what a task did: it is never edited, only read.
+    # A name, not a link: instructors have no rights over user accounts.
+    @admin.display(description="Uploaded by")
+    def uploader(self, upload: NoteUpload) -> str:
+        return upload.uploaded_by.get_username() if upload.uploaded_by else "–"
+
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 

@@ -322,3 +322,15 @@ def test_the_queue_queries_do_not_grow_with_domains_or_reports(client, instructo
         html = client.get(reverse(CHANGELIST)).content.decode()
     assert html.count('href="?question__domain__id__exact=') == 6
     assert len(six_domains) == len(one_domain)
+
+
+def test_the_report_page_names_the_reporter_without_a_link_instructors_cannot_follow(
+    client, instructor
+):
+    report = QuestionReportFactory()
+    html = client.get(reverse("admin:questions_questionreport_change", args=[report.pk]))
+    page = html.content.decode()
+    assert report.reporter.username in page
+    user_admin = reverse("admin:auth_user_change", args=[report.reporter.pk])
+    assert user_admin not in page
+    assert client.get(user_admin).status_code == 403

@@ -307,6 +307,9 @@ def test_the_status_page_shows_progress_and_links_the_drafts(
         assert f"<li>{line}</li>" in page
     assert 'http-equiv="refresh"' not in page  # finished: no more reloading
     assert 'name="_save"' not in page  # read-only
+    # Who uploaded it, by name: instructors cannot open user accounts, so no link there.
+    assert upload.uploaded_by.username in page
+    assert reverse("admin:auth_user_change", args=[upload.uploaded_by.pk]) not in page
     some_draft = Question.objects.filter(status=Question.Status.DRAFT).first()
     assert reverse("admin:questions_question_change", args=[some_draft.pk]) in page
     changelist_url = drafted_changelist_url(upload)
