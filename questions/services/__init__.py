@@ -1032,9 +1032,13 @@ def _resolve_bank_entries(
             candidate = Question(**fields)
             try:
                 # Related rows were just looked up: skip their per-row existence queries. The
-                # key's uniqueness is decided by bank_import (new keys create, known ones update).
+                # key's uniqueness is decided by bank_import (new keys create, known ones update),
+                # and Question.clean checks the kind/choose rule its one check constraint holds
+                # (validating constraints would cost a query per entry).
                 candidate.full_clean(
-                    exclude=["certification", "domain", "task_statement"], validate_unique=False
+                    exclude=["certification", "domain", "task_statement"],
+                    validate_unique=False,
+                    validate_constraints=False,
                 )
                 validate_choice_set(
                     kind=entry.kind,

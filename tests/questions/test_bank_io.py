@@ -380,3 +380,19 @@ def test_a_write_that_fails_midway_rolls_back_the_whole_import(catalog, monkeypa
     assert dump_bank_text(bank_entries_all()) == before
     assert not Question.objects.filter(key="brand-new").exists()
     assert not QuestionRevision.objects.exists()
+
+
+def test_a_dry_run_reads_the_file_in_a_fixed_number_of_queries(catalog):
+    """Validating each entry must not query per entry: a file of 30 costs what one of 3 does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int) -> int:
+        entries, errors = load_bank_text(bank(*(entry(f"dry-{count}-{n}") for n in range(count))))
+        assert not errors
+        with CaptureQueriesContext(connection) as captured:
+            report = bank_import(entries=entries, dry_run=True)
+        assert len(report.created) == count and not report.written
+        return len(captured)
+
+    assert queries_for(30) == queries_for(3)
