@@ -352,3 +352,9 @@ class ProblemReportForm(forms.Form):
             return cls(position=position, initial={"position": position, "show": show})
 
         return build
+
+
+def parse_id(raw: str) -> int | None:
+    """A row id from a query string or hidden field, or None when it cannot be one: ASCII
+    digits only ("²".isdigit() is true) and short enough for a 64-bit column."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None

@@ -28,6 +28,7 @@ from questions.forms import (
     SignUpForm,
     SubmitForm,
     choose_message,
+    parse_id,
 )
 from questions.models import Attempt, AttemptQuestion, Question
 from questions.selectors import (
@@ -280,7 +281,11 @@ def attempt_navigate(request: HttpRequest, attempt_id: int, position: int) -> Ht
     except AttemptClosed as error:
         return _closed(request, attempt, error)
     except ValidationError as error:
-        return _answer_error(request, attempt, position, error)
+        if error.code != "locked":
+            return _bad_request(request, " ".join(error.messages))
+        # The whole exam region: this form's htmx target is #exam, not the save status.
+        page = exam_page(attempt, position)
+        return _render_question(request, page, error="Not saved: " + error.messages[0], status=422)
     target = form.target()
     if target == "review":
         return _redirect(request, reverse("attempt_review", args=[attempt.pk]))
@@ -470,8 +475,7 @@ def _answers_url(attempt: Attempt, show: str, position: int) -> str:
 
 
 def _posted_position(request: HttpRequest) -> int | None:
-    raw = request.POST.get("position", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.POST.get("position", ""))
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 # questions/admin/__init__.py defines its filters before it imports this module at its bottom.
 from questions.admin import DomainListFilter
+from questions.forms import parse_id
 from questions.models import Question, QuestionReport
 from questions.selectors import LETTERS, question_rescore_count, question_rescore_preview
 from questions.services.reports import (
@@ -424,10 +425,10 @@ def question_rescore_view(model_admin, request: HttpRequest, question_id: int) -
         raise PermissionDenied
     can_rescore = model_admin.has_change_permission(request, question)
     # Coming from a report: go back to it afterwards (only a report on this very question).
-    raw_report = request.GET.get("report", "")
+    report_id = parse_id(request.GET.get("report", ""))
     report = (
-        QuestionReport.objects.filter(pk=int(raw_report), question=question).first()
-        if raw_report.isdigit()
+        QuestionReport.objects.filter(pk=report_id, question=question).first()
+        if report_id is not None
         else None
     )
     back_url = (

@@ -30,6 +30,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from notes.ingest import NOTE_SUFFIXES, NoteFileError, decode_note_bytes
+from questions.forms import parse_id
 from questions.models import NoteUpload, Question
 from questions.services.uploads import (
     RUNNING_STUCK_AFTER,
@@ -321,9 +322,10 @@ class NoteUploadFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():  # a tampered link: the change list reports bad parameters
+        upload_id = parse_id(value)
+        if upload_id is None:  # a tampered link: the change list reports bad parameters
             raise IncorrectLookupParameters(f"{value!r} is not a notes upload.")
-        return queryset.filter(note_uploads=int(value))
+        return queryset.filter(note_uploads=upload_id)
 
 
 def drafted_questions(upload: NoteUpload) -> QuerySet[Question]:

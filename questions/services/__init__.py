@@ -74,8 +74,9 @@ def _save_choices(*, question: Question, choices: Sequence[ChoiceData], by_id: b
     By id, each choice with a `pk` updates that stored choice in place (text, flag, rationale,
     position) so learners' answers keep pointing at the option they chose; choices without one
     are created; stored choices not listed are deleted. By position, choice N updates the
-    stored choice at position N (for callers that know no ids: bank import, generator). Either
-    way a choice some attempt selected is never deleted."""
+    stored choice with the same text, else the one at position N (for callers that know no
+    ids: bank import, generator, restoring a revision). Either way a choice some attempt
+    selected is never deleted."""
     existing = list(Choice.objects.filter(question=question).order_by("position"))
     correct_before = {choice.pk for choice in existing if choice.is_correct}
     if by_id:
@@ -87,9 +88,9 @@ def _save_choices(*, question: Question, choices: Sequence[ChoiceData], by_id: b
         rows = [by_pk[data.pk] if data.pk is not None else None for data in choices]
         removed = [choice for choice in existing if choice.pk not in kept_ids]
     else:
-        by_position = {choice.position: choice for choice in existing}
-        rows = [by_position.pop(position, None) for position in range(1, len(choices) + 1)]
-        removed = list(by_position.values())
+        rows = _match_choices_without_ids(existing, choices)
+        matched = {row.pk for row in rows if row is not None}
+        removed = [choice for choice in existing if choice.pk not in matched]
     if removed:
         chosen = choice_answer_counts(question, [choice.pk for choice in removed])
         refused = [
@@ -123,6 +124,29 @@ def _save_choices(*, question: Question, choices: Sequence[ChoiceData], by_id: b
     correct_after = {choice.pk for choice in [*kept, *new] if choice.is_correct}
     getattr(question, "_prefetched_objects_cache", {}).pop("choices", None)
     return bool(existing) and correct_after != correct_before
+
+
+def _match_choices_without_ids(
+    existing: Sequence[Choice], choices: Sequence[ChoiceData]
+) -> list[Choice | None]:
+    """The stored choice each new choice updates, when the caller knows no ids: the one with
+    the same text (so restoring a revision after a choice was deleted, or importing a file
+    with options reordered, keeps each option on its own id), else the one at its position."""
+    rows: list[Choice | None] = [None] * len(choices)
+    used: set[int] = set()
+    by_text: dict[str, Choice] = {}
+    for choice in existing:
+        by_text.setdefault(choice.text, choice)
+    for index, data in enumerate(choices):
+        match = by_text.get(data.text)
+        if match is not None and match.pk not in used:
+            rows[index] = match
+            used.add(match.pk)
+    free_by_position = {choice.position: choice for choice in existing if choice.pk not in used}
+    for index in range(len(choices)):
+        if rows[index] is None:
+            rows[index] = free_by_position.pop(index + 1, None)
+    return rows
 
 
 def answered_choice_message(choice: Choice, attempts: int) -> str:
@@ -409,12 +433,12 @@ def question_revision_restore(*, revision: QuestionRevision, restored_by) -> Que
     """Put a question back as it was in `revision`: fields, choices, services and source facts.
     Recorded as a RESTORE revision; `key_changed` on the result as for `question_update`.
 
-    A revision keeps no choice ids, so choices are matched by position: the choice now at
-    position N takes that revision's choice N (text, flag, rationale) and keeps its id, extra
-    positions are created and missing ones deleted (refused if learners chose them). Undoing
-    an edit of texts or flags is exact. But if choices were deleted or reordered since that
-    revision, an id at position N gets revision's option N, which may not be the option it
-    held then: learners' answers recorded against that id now read as that option.
+    A revision keeps no choice ids, so each of its choices goes back onto the stored choice
+    with the same text, else the one at its position (keeping that id); a choice deleted since
+    comes back as a new row, and stored choices the revision lacks are deleted (refused if
+    learners chose them). So undoing a deletion or a reorder keeps learners' answers on the
+    options they chose; only an option whose text was also edited since falls back to its
+    position.
     Raises ValidationError, changing nothing, if that version no longer validates (e.g. its
     domain or a service was removed)."""
     question = Question.objects.select_for_update().get(pk=revision.question_id)

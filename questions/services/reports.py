@@ -177,7 +177,12 @@ class RescoreResult:
 @transaction.atomic
 def attempts_rescore(*, question: Question) -> RescoreResult:
     """Re-mark the question in every submitted attempt against its current key, then update
-    those attempts' scores. A fixed number of queries however many attempts are affected."""
+    those attempts' scores. A fixed number of queries however many attempts are affected.
+
+    Locks first, reads after: the question (so a key fix cannot commit mid-way), then the
+    attempts it changes (so two rescores of questions sharing attempts add up rather than the
+    second overwriting the first), and only then each attempt's tally."""
+    Question.objects.select_for_update().filter(pk=question.pk).values_list("pk").first()
     keyed = set(
         Choice.objects.filter(question=question, is_correct=True)
         .order_by()
@@ -194,19 +199,19 @@ def attempts_rescore(*, question: Question) -> RescoreResult:
         if item.is_correct != correct:
             item.is_correct = correct
             changed_items.append(item)
-    AttemptQuestion.objects.bulk_update(changed_items, ["is_correct"], batch_size=500)
     changed_attempt_ids = {item.attempt_id for item in changed_items}
+    attempts = list(
+        Attempt.objects.select_for_update()
+        .filter(pk__in=changed_attempt_ids)
+        .select_related("certification")
+    )
+    AttemptQuestion.objects.bulk_update(changed_items, ["is_correct"], batch_size=500)
     tallies = {
         row["attempt_id"]: row
         for row in AttemptQuestion.objects.filter(attempt_id__in=changed_attempt_ids)
         .values("attempt_id")
         .annotate(total=Count("pk"), correct=Count("pk", filter=Q(is_correct=True)))
     }
-    attempts = list(
-        Attempt.objects.select_for_update()
-        .filter(pk__in=changed_attempt_ids)
-        .select_related("certification")
-    )
     now_passing = now_failing = 0
     rescored_at = timezone.now()
     for attempt in attempts:

@@ -144,13 +144,24 @@ def note_upload_process(*, upload_id: int) -> str:
         _progress(upload, "Started.")
         _note_upload_ingest(upload)
         _note_upload_generate(upload)
+    except NoteUploadSuperseded:
+        return _superseded(upload_id)
     except Exception as exc:  # any failure must be recorded on the upload, whatever it is
         if not isinstance(exc, NoteUploadError | ValidationError):
             logger.exception("Processing notes upload %s (%s) failed", upload.pk, upload.name)
-        _note_upload_finish(upload, status=NoteUpload.Status.FAILED, error=_error_text(exc))
+        status, error = NoteUpload.Status.FAILED, _error_text(exc)
     else:
-        _note_upload_finish(upload, status=NoteUpload.Status.SUCCEEDED)
+        status, error = NoteUpload.Status.SUCCEEDED, ""
+    try:
+        _note_upload_finish(upload, status=status, error=error)
+    except NoteUploadSuperseded:
+        return _superseded(upload_id)
     return upload.status
+
+
+def _superseded(upload_id: int) -> str:
+    logger.warning("Notes upload %s was retried while this run went on; this run stops.", upload_id)
+    return "superseded"
 
 
 def _note_upload_ingest(upload: NoteUpload) -> None:
@@ -169,7 +180,7 @@ def _note_upload_ingest(upload: NoteUpload) -> None:
     if file_report.outcome != "unchanged":
         upload.facts_added = _facts_added(file_report)
         upload.full_clean()
-        upload.save(update_fields=["facts_added"])
+        _save_while_claimed(upload, ["facts_added"])
     _progress(upload, _ingest_summary(file_report))
 
 
@@ -199,7 +210,8 @@ def _note_upload_generate(upload: NoteUpload) -> None:
         upload.drafted_questions.add(*Question.objects.filter(key__in=report.created_keys))
         upload.questions_drafted = upload.drafted_questions.count()
         upload.full_clean()
-        upload.save(update_fields=["questions_drafted"])
+        # Lost the claim (retried as stuck while this run was only slow): roll the drafts back.
+        _save_while_claimed(upload, ["questions_drafted"])
     _progress(
         upload,
         f"Generated: {report.created} new draft questions; "
@@ -214,12 +226,26 @@ def _note_upload_finish(upload: NoteUpload, *, status: str, error: str = "") -> 
     succeeded = status == NoteUpload.Status.SUCCEEDED
     upload.progress += _progress_line("Done." if succeeded else "Failed.")
     upload.full_clean()
-    upload.save(update_fields=["status", "error", "finished_at", "progress"])
+    _save_while_claimed(upload, ["status", "error", "finished_at", "progress"])
 
 
 def _progress(upload: NoteUpload, message: str) -> None:
     upload.progress += _progress_line(message)
-    upload.save(update_fields=["progress"])
+    _save_while_claimed(upload, ["progress"])
+
+
+class NoteUploadSuperseded(Exception):
+    """This run no longer holds the upload: it was retried as stuck and another run claimed it."""
+
+
+def _save_while_claimed(upload: NoteUpload, fields: list[str]) -> None:
+    """Save these fields only while this run still holds the upload (status running, and the
+    start time it claimed it with); otherwise stop the run without touching the new one's."""
+    held = NoteUpload.objects.filter(
+        pk=upload.pk, status=NoteUpload.Status.RUNNING, started_at=upload.started_at
+    ).update(**{name: getattr(upload, name) for name in fields})
+    if not held:
+        raise NoteUploadSuperseded(upload.pk)
 
 
 def _progress_line(message: str) -> str:

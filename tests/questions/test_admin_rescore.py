@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from questions.services import instructor_group_ensure
 from questions.services.reports import question_key_fix
-from tests.questions.factories import QuestionReportFactory, UserFactory
+from tests.questions.factories import QuestionFactory, QuestionReportFactory, UserFactory
 from tests.questions.test_reports import build_scenario, choice, scores
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,11 @@ def test_learners_and_other_methods_cannot_rescore(client, instructor, scenario)
     response = client.post(rescore_url(scenario.bad))
     assert response.status_code == 302 and "/login/" in response.url
     assert scores(scenario.upward) == (2, 50.0, 531, False)
+
+
+@pytest.mark.parametrize("tampered", ["²", "9" * 40, "-1", "1e3"])
+def test_a_tampered_report_reference_is_ignored_not_a_server_error(admin_client, tampered):
+    question = QuestionFactory()
+    url = reverse("admin:questions_question_rescore", args=[question.pk])
+    response = admin_client.get(url, {"report": tampered})
+    assert response.status_code == 200

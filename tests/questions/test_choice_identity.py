@@ -353,3 +353,36 @@ def test_an_import_that_changes_the_key_queues_statistics(
         report = bank_import(entries=[rekeyed])
     assert report.changed == [question.key]
     assert rescore_stub == [[question.pk]]
+
+
+def test_undoing_a_choice_deletion_puts_each_option_back_on_its_own_id(admin_client, five_choices):
+    """A revision keeps no ids: restoring it matches by text, so the learner who chose EFS
+    (whose position moved when EBS was deleted) still chose EFS after the undo."""
+    question = five_choices
+    ids = ids_by_text(question)
+    answer_efs = SubmittedAnswerFactory(question=question, selected=[ids["Amazon EFS"]])
+    data = change_form_data(question)
+    data["choices-1-DELETE"] = "on"  # Amazon EBS, which nobody chose
+    admin_client.post(reverse("admin:questions_question_change", args=[question.pk]), data)
+    baseline = question.revisions.get(number=1)
+
+    restored = question_revision_restore(revision=baseline, restored_by=None)
+
+    rows = stored(question)
+    assert [text for _, _, text, _ in rows] == TEXTS
+    for text in ("Amazon S3", "Amazon EFS", "Amazon FSx", "AWS Storage Gateway"):
+        assert ids_by_text(question)[text] == ids[text]
+    assert ids_by_text(question)["Amazon EBS"] != ids["Amazon EBS"]  # deleted, so a new row
+    answer_efs.refresh_from_db()
+    assert Choice.objects.get(pk=answer_efs.selected[0]).text == "Amazon EFS"
+    assert not restored.key_changed
+
+
+def test_an_import_that_reorders_options_keeps_each_on_its_id(five_choices):
+    question = five_choices
+    ids = ids_by_text(question)
+    (entry,) = bank_entries_for([question])
+    reordered = replace(entry, choices=tuple(reversed(entry.choices)))
+    assert not bank_import(entries=[reordered]).errors
+    assert ids_by_text(question) == ids
+    assert [text for _, _, text, _ in stored(question)] == list(reversed(TEXTS))

@@ -921,7 +921,13 @@ def test_password_reset_sends_a_link(client):
 
 def test_a_checked_answer_is_locked_once_its_feedback_shows(client, practice):
     item = first_single(practice)
-    client.post(answer_url(practice, item.position), {"choice": unkeyed(item)[:1]}, **HTMX)
+    saved = client.post(answer_url(practice, item.position), {"choice": unkeyed(item)[:1]}, **HTMX)
+    # The htmx answer swaps in the options disabled, beside the feedback.
+    swapped_options = re.findall(r'<input[^>]*name="choice"[^>]*>', saved.content.decode())
+    assert (
+        'id="options"' in saved.content.decode() and 'hx-swap-oob="true"' in saved.content.decode()
+    )
+    assert swapped_options and all(" disabled" in option for option in swapped_options)
     page = client.get(q_url(practice, item.position)).content.decode()
     # The options are shown disabled beside the feedback ...
     options = re.findall(r'<input[^>]*name="choice"[^>]*>', page)
@@ -934,7 +940,15 @@ def test_a_checked_answer_is_locked_once_its_feedback_shows(client, practice):
     assert plain.url == q_url(practice, item.position)
     assert "can no longer be changed" in client.get(plain.url).content.decode()
     moved = client.post(nav_url(practice, item.position), {"choice": keyed(item), "action": "next"})
-    assert moved.status_code == 302 and moved.url == q_url(practice, item.position)
+    assert moved.status_code == 422 and "can no longer be changed" in moved.content.decode()
+    # With htmx the form swaps the whole exam region: the refusal comes back as that region
+    # (a bare status fragment would blank the page).
+    swapped = client.post(
+        nav_url(practice, item.position), {"choice": keyed(item), "action": "next"}, **HTMX
+    )
+    assert swapped.status_code == 422
+    region = swapped.content.decode()
+    assert 'id="exam"' in region and "can no longer be changed" in region
     with pytest.raises(ValidationError) as refusal:
         attempt_answer(attempt=practice, position=item.position, choice_ids=keyed(item))
     assert refusal.value.code == "locked"

@@ -388,7 +388,7 @@ def test_rescore_matches_what_submitting_against_the_new_key_gives(scenario):
     assert scores(fresh) == scores(scenario.upward)
 
 
-RESCORE_QUERIES = 9  # seven, and the savepoints of the transaction
+RESCORE_QUERIES = 10  # eight (the first locks the question), and the transaction's savepoints
 
 
 @pytest.mark.parametrize("extra", [0, 6])

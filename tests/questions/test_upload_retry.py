@@ -249,3 +249,30 @@ def test_a_learner_cannot_retry(client, catalog):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     assert NoteUpload.objects.get(pk=failed.pk).status == NoteUpload.Status.FAILED
+
+
+def test_a_run_that_lost_its_upload_to_a_retry_stops_without_touching_it(monkeypatch):
+    """A slow run retried as stuck: once another run holds the upload, the slow one writes
+    nothing more to it, and the drafts it was generating are rolled back."""
+    from questions.models import Question
+    from questions.services import uploads
+    from tests.questions.test_uploads import NOTES
+
+    upload = NoteUploadFactory(name="aws-limits.md", content=NOTES, status=NoteUpload.Status.QUEUED)
+    generate = uploads.bank_generate
+
+    def retried_meanwhile(**kwargs):
+        report = generate(**kwargs)
+        # Meanwhile: the upload was retried as stuck and a new run claimed it.
+        NoteUpload.objects.filter(pk=upload.pk).update(
+            status=NoteUpload.Status.RUNNING, started_at=timezone.now() + timedelta(seconds=1)
+        )
+        return report
+
+    monkeypatch.setattr(uploads, "bank_generate", retried_meanwhile)
+    assert uploads.note_upload_process(upload_id=upload.pk) == "superseded"
+    upload.refresh_from_db()
+    assert upload.status == NoteUpload.Status.RUNNING  # the new run's, untouched
+    assert "Done." not in upload.progress and upload.finished_at is None
+    assert not upload.drafted_questions.exists() and upload.questions_drafted == 0
+    assert not Question.objects.exists()  # the slow run's drafts were rolled back
