@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from notes.models import Domain, TaskStatement
@@ -405,7 +406,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Stem")
     def short_stem(self, question: Question) -> str:
-        return question.stem if len(question.stem) <= 90 else question.stem[:89] + "…"
+        return Truncator(question.stem).chars(90)
 
     @admin.display(description="Facility", ordering="facility_value")
     def facility(self, question: Question) -> str:

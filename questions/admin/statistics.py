@@ -14,6 +14,7 @@ from django.db.models import F, Prefetch, Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from notes.models import Certification
@@ -190,7 +191,7 @@ class ItemStatisticAdmin(admin.ModelAdmin):
     def question_link(self, statistic: ItemStatistic) -> str:
         question = statistic.question
         url = reverse("admin:questions_question_change", args=[question.pk])
-        stem = question.stem if len(question.stem) <= 70 else question.stem[:69] + "…"
+        stem = Truncator(question.stem).chars(70)
         return format_html('<a href="{}">{}</a><br><small>{}</small>', url, question.key, stem)
 
     @admin.display(description="Certification", ordering="question__certification__code")

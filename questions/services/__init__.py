@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from notes.models import Certification, Domain, Fact, Service, TaskStatement
 from questions.bank import (
@@ -158,8 +159,7 @@ def answered_choice_message(choice: Choice, attempts: int) -> str:
 
 
 def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Truncator(" ".join(text.split())).chars(limit)
 
 
 def _save_with_choices(
@@ -673,7 +673,10 @@ def _questions_stale_recorded(questions: QuerySet[Question]) -> int:
     Question.objects.filter(pk__in=[q.pk for q in rows]).update(
         status=Question.Status.STALE, updated_at=timezone.now()
     )
-    afters = _snapshots(rows)
+    # Only the status changed: no need to read every question back for its new snapshot.
+    afters = {
+        pk: {**before, "status": Question.Status.STALE.value} for pk, before in befores.items()
+    }
     _revisions_record(
         changes=[_Change(q, befores[q.pk], afters[q.pk]) for q in rows],
         source=QuestionRevision.Source.GENERATOR,
